@@ -50,10 +50,14 @@ def iin_error(value: object) -> ValidationError | None:
         return ValidationError(_("An IIN consists of digits only."), code=IIN_NOT_DIGITS)
     if len(value) != IIN_LENGTH:
         return ValidationError(
-            _("An IIN has exactly 12 digits; %(count)d given."), code=IIN_WRONG_LENGTH, params={"count": len(value)}
+            _("An IIN has exactly 12 digits; %(count)d given."),
+            code=IIN_WRONG_LENGTH,
+            params={"count": len(value)},
         )
     if iin_check_digit(value[:11]) != int(value[11]):
-        return ValidationError(_("This IIN is not valid: its check digit does not match."), code=IIN_BAD_CHECKSUM)
+        return ValidationError(
+            _("This IIN is not valid: its check digit does not match."), code=IIN_BAD_CHECKSUM
+        )
     if value[4] in BIN_FIFTH_DIGITS:
         return ValidationError(
             _("This is a BIN of a legal entity, not the IIN of a person."), code=IIN_IS_BIN

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -31,7 +32,9 @@ COUNTRY_CODE = r"^[A-Z]{3}$"
 
 validate_kato = RegexValidator(KATO_DIGITS, _("A KATO code has exactly 9 digits."), code="invalid_kato")
 validate_address_code = RegexValidator(
-    ADDRESS_CODE_PATTERN, _("An address register code (РКА) has 10 to 20 digits."), code="invalid_address_code"
+    ADDRESS_CODE_PATTERN,
+    _("An address register code (РКА) has 10 to 20 digits."),
+    code="invalid_address_code",
 )
 validate_country = RegexValidator(
     COUNTRY_CODE,
@@ -49,13 +52,26 @@ class Person(models.Model):
     birth_place = models.CharField(_("place of birth"), max_length=200, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     citizenship = models.CharField(
-        _("citizenship"), max_length=3, validators=[validate_country], help_text=_("ISO 3166-1 alpha-3; XXX: stateless")
+        _("citizenship"),
+        max_length=3,
+        validators=[validate_country],
+        help_text=_("ISO 3166-1 alpha-3; XXX: stateless"),
     )
     category = models.CharField(_("recipient category"), max_length=20, choices=RecipientCategory.choices)
-    document_type = models.CharField(_("identity document"), max_length=30, choices=IdentityDocumentType.choices)
+    document_type = models.CharField(
+        _("identity document"), max_length=30, choices=IdentityDocumentType.choices
+    )
     document_number = models.CharField(_("document number"), max_length=30)
     document_issued_on = models.DateField(_("document issued on"))
     document_issued_by = models.CharField(_("document issued by"), max_length=200)
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+        verbose_name=_("portal account"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -64,11 +80,11 @@ class Person(models.Model):
         verbose_name_plural = _("persons")
         ordering = ["last_name", "first_name", "iin"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(iin__regex=IIN_DIGITS), name="person_iin_12_digits"
-            ),
+            models.CheckConstraint(condition=Q(iin__regex=IIN_DIGITS), name="person_iin_12_digits"),
             models.CheckConstraint(condition=Q(sex__in=Sex.values), name="person_sex_valid"),
-            models.CheckConstraint(condition=Q(category__in=RecipientCategory.values), name="person_category_valid"),
+            models.CheckConstraint(
+                condition=Q(category__in=RecipientCategory.values), name="person_category_valid"
+            ),
             # The category must agree with the citizenship.
             models.CheckConstraint(
                 condition=(
@@ -125,7 +141,9 @@ class Dwelling(models.Model):
     block = models.CharField(_("block"), max_length=20, blank=True)
     building = models.CharField(_("building"), max_length=20)
     apartment = models.CharField(_("apartment"), max_length=20, blank=True)
-    owners = models.ManyToManyField(Person, through="Ownership", related_name="owned_dwellings", verbose_name=_("owners"))
+    owners = models.ManyToManyField(
+        Person, through="Ownership", related_name="owned_dwellings", verbose_name=_("owners")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -135,7 +153,9 @@ class Dwelling(models.Model):
         ordering = ["region", "locality", "street", "building", "apartment"]
         constraints = [
             models.CheckConstraint(condition=Q(kato__regex=KATO_DIGITS), name="dwelling_kato_9_digits"),
-            models.CheckConstraint(condition=Q(address_code__regex=ADDRESS_CODE_PATTERN), name="dwelling_address_code_digits"),
+            models.CheckConstraint(
+                condition=Q(address_code__regex=ADDRESS_CODE_PATTERN), name="dwelling_address_code_digits"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -167,8 +187,12 @@ class Dwelling(models.Model):
 class Ownership(models.Model):
     """Who owns which dwelling, with a share and the dates; ``until`` empty means the person owns it now."""
 
-    dwelling = models.ForeignKey(Dwelling, on_delete=models.PROTECT, related_name="ownerships", verbose_name=_("dwelling"))
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="ownerships", verbose_name=_("owner"))
+    dwelling = models.ForeignKey(
+        Dwelling, on_delete=models.PROTECT, related_name="ownerships", verbose_name=_("dwelling")
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="ownerships", verbose_name=_("owner")
+    )
     share = models.DecimalField(
         _("share"),
         max_digits=5,
@@ -185,11 +209,16 @@ class Ownership(models.Model):
         verbose_name_plural = _("ownerships")
         constraints = [
             models.UniqueConstraint(
-                fields=["dwelling", "person"], condition=Q(until__isnull=True), name="ownership_one_current_per_owner"
+                fields=["dwelling", "person"],
+                condition=Q(until__isnull=True),
+                name="ownership_one_current_per_owner",
             ),
-            models.CheckConstraint(condition=Q(share__gt=0) & Q(share__lte=1), name="ownership_share_in_range"),
             models.CheckConstraint(
-                condition=Q(until__isnull=True) | Q(until__gte=models.F("since")), name="ownership_until_after_since"
+                condition=Q(share__gt=0) & Q(share__lte=1), name="ownership_share_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | Q(until__gte=models.F("since")),
+                name="ownership_until_after_since",
             ),
         ]
 
@@ -205,15 +234,21 @@ class RegistrationQuerySet(models.QuerySet):
 class Registration(models.Model):
     """A registration at a place of residence; ``ended_on`` empty means it is active."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("person"))
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("person")
+    )
     dwelling = models.ForeignKey(
         Dwelling, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("dwelling")
     )
     kind = models.CharField(_("kind"), max_length=10, choices=RegistrationKind.choices)
     registered_on = models.DateField(_("registered on"))
-    valid_until = models.DateField(_("valid until"), null=True, blank=True, help_text=_("Temporary registrations only."))
+    valid_until = models.DateField(
+        _("valid until"), null=True, blank=True, help_text=_("Temporary registrations only.")
+    )
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
-    end_reason = models.CharField(_("how it ended"), max_length=20, choices=RegistrationEndReason.choices, blank=True)
+    end_reason = models.CharField(
+        _("how it ended"), max_length=20, choices=RegistrationEndReason.choices, blank=True
+    )
     ended_by_application = models.CharField(_("ended by application"), max_length=32, blank=True)
 
     objects = RegistrationQuerySet.as_manager()
@@ -235,7 +270,9 @@ class Registration(models.Model):
             models.UniqueConstraint(
                 fields=["person", "dwelling", "registered_on"], name="registration_unique_per_day"
             ),
-            models.CheckConstraint(condition=Q(kind__in=RegistrationKind.values), name="registration_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind__in=RegistrationKind.values), name="registration_kind_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("registered_on")),
                 name="registration_ends_after_start",
@@ -258,3 +295,34 @@ class Registration(models.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_on is None
+
+
+class AuditEvent(models.Model):
+    """Who did or saw what to whose record, and when: the access log the law on personal data asks for.
+
+    Rows carry identifiers (primary keys, application numbers), never names or IINs in plain text,
+    and nothing in the code updates or deletes them (database triggers refuse it, see the migration).
+    """
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    action = models.CharField(_("action"), max_length=60)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object"), max_length=64)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}#{self.object_id}"

@@ -23,11 +23,37 @@ from .models import Dwelling, Ownership, Person, Registration
 
 MAX_ERRORS = 50
 
-PERSON_FIELDS = ("last_name", "first_name", "patronymic", "birth_date", "birth_place", "sex", "citizenship", "category")
-DOCUMENT_FIELDS = {"type": "document_type", "number": "document_number", "issued_on": "document_issued_on",
-                   "issued_by": "document_issued_by"}
-DWELLING_FIELDS = ("kato", "postcode", "region", "region_ru", "district", "district_ru", "locality", "locality_ru",
-                   "street", "street_ru", "block", "building", "apartment")
+PERSON_FIELDS = (
+    "last_name",
+    "first_name",
+    "patronymic",
+    "birth_date",
+    "birth_place",
+    "sex",
+    "citizenship",
+    "category",
+)
+DOCUMENT_FIELDS = {
+    "type": "document_type",
+    "number": "document_number",
+    "issued_on": "document_issued_on",
+    "issued_by": "document_issued_by",
+}
+DWELLING_FIELDS = (
+    "kato",
+    "postcode",
+    "region",
+    "region_ru",
+    "district",
+    "district_ru",
+    "locality",
+    "locality_ru",
+    "street",
+    "street_ru",
+    "block",
+    "building",
+    "apartment",
+)
 DATE_FIELDS = {"birth_date", "document_issued_on", "registered_on", "valid_until", "ended_on", "since"}
 
 
@@ -40,7 +66,9 @@ class RecordError:
     reason: str
 
     def __str__(self) -> str:
-        label = {"persons": "IIN", "dwellings": "address code", "registrations": "IIN"}.get(self.section, "key")
+        label = {"persons": "IIN", "dwellings": "address code", "registrations": "IIN"}.get(
+            self.section, "key"
+        )
         key = f" ({label} {self.key})" if self.key else ""
         return f"{self.section}[{self.index}]{key}: {self.field}: {self.reason}"
 
@@ -53,8 +81,9 @@ class PopulationImportError(Exception):
 
 @dataclass
 class ImportSummary:
-    created: dict[str, int] = field(default_factory=lambda: {"persons": 0, "dwellings": 0, "ownerships": 0,
-                                                             "registrations": 0})
+    created: dict[str, int] = field(
+        default_factory=lambda: {"persons": 0, "dwellings": 0, "ownerships": 0, "registrations": 0}
+    )
     updated: dict[str, int] = field(default_factory=lambda: {"persons": 0, "dwellings": 0, "ownerships": 0})
 
     @property
@@ -72,7 +101,9 @@ class _Importer:
         self.summary = ImportSummary()
         self.today = timezone.localdate()
         if not isinstance(data, dict):
-            raise PopulationImportError([RecordError("file", 0, "", "-", _("The file must hold a JSON object."))])
+            raise PopulationImportError(
+                [RecordError("file", 0, "", "-", _("The file must hold a JSON object."))]
+            )
         self.data = data
         self.persons: dict[str, Person] = {}
         self.dwellings: dict[str, Dwelling] = {}
@@ -106,7 +137,9 @@ class _Importer:
             raise ValidationError(_("Expected text."))
         return value.strip()
 
-    def report_validation(self, section: str, index: int, key: str, exc: ValidationError, prefix: str = "") -> None:
+    def report_validation(
+        self, section: str, index: int, key: str, exc: ValidationError, prefix: str = ""
+    ) -> None:
         reverse = {v: f"document.{k}" for k, v in DOCUMENT_FIELDS.items()}
         for field_name, messages in exc.message_dict.items():
             shown = reverse.get(field_name, field_name)
@@ -132,7 +165,9 @@ class _Importer:
             raise _Skip
         return changed
 
-    def full_clean(self, instance: Any, section: str, index: int, key: str, exclude: list[str] | None = None) -> None:
+    def full_clean(
+        self, instance: Any, section: str, index: int, key: str, exclude: list[str] | None = None
+    ) -> None:
         try:
             instance.full_clean(exclude=exclude, validate_unique=False)
         except ValidationError as exc:
@@ -183,7 +218,9 @@ class _Importer:
         person = self.persons.get(iin) if isinstance(iin, str) else None
         person = person or (Person.objects.filter(iin=iin).first() if isinstance(iin, str) else None)
         if person is None:
-            self.fail(section, index, key, field_name, _("No person with this IIN in the file or the register."))
+            self.fail(
+                section, index, key, field_name, _("No person with this IIN in the file or the register.")
+            )
             raise _Skip
         return person
 
@@ -204,10 +241,14 @@ class _Importer:
             self.fail("dwellings", index, key, "address_code", _("The address register code is required."))
             raise _Skip
         if code in self.dwellings:
-            self.fail("dwellings", index, key, "address_code", _("This address code appears twice in the file."))
+            self.fail(
+                "dwellings", index, key, "address_code", _("This address code appears twice in the file.")
+            )
             raise _Skip
         dwelling = Dwelling.objects.filter(address_code=code).first() or Dwelling(address_code=code)
-        changed = self.assign(dwelling, {name: record.get(name, "") for name in DWELLING_FIELDS}, "dwellings", index, key)
+        changed = self.assign(
+            dwelling, {name: record.get(name, "") for name in DWELLING_FIELDS}, "dwellings", index, key
+        )
         self.full_clean(dwelling, "dwellings", index, key)
         owners = self.parse_owners(record.get("owners"), index, key)
         if dwelling.pk is None:
@@ -233,7 +274,13 @@ class _Importer:
             except InvalidOperation:
                 share = Decimal(-1)
             if not Decimal(0) < share <= Decimal(1):
-                self.fail("dwellings", index, key, f"{field_name}.share", _("A share is a number above 0 and at most 1."))
+                self.fail(
+                    "dwellings",
+                    index,
+                    key,
+                    f"{field_name}.share",
+                    _("A share is a number above 0 and at most 1."),
+                )
                 raise _Skip
             try:
                 since = self.convert("since", entry.get("since")) or self.today
@@ -284,28 +331,43 @@ class _Importer:
         person = self.person_for(iin, "registrations", index, key, "iin")
         code = record.get("address_code")
         dwelling = self.dwellings.get(code) if isinstance(code, str) else None
-        dwelling = dwelling or (Dwelling.objects.filter(address_code=code).first() if isinstance(code, str) else None)
+        dwelling = dwelling or (
+            Dwelling.objects.filter(address_code=code).first() if isinstance(code, str) else None
+        )
         if dwelling is None:
             self.fail("registrations", index, key, "address_code", _("No dwelling with this address code."))
             raise _Skip
         registration = Registration(person=person, dwelling=dwelling)
         self.assign(
             registration,
-            {name: record.get(name) for name in ("kind", "registered_on", "valid_until", "ended_on", "end_reason")},
-            "registrations", index, key,
+            {
+                name: record.get(name)
+                for name in ("kind", "registered_on", "valid_until", "ended_on", "end_reason")
+            },
+            "registrations",
+            index,
+            key,
         )
         if registration.ended_on and not registration.end_reason:
             registration.end_reason = RegistrationEndReason.NEW_REGISTRATION
         self.full_clean(registration, "registrations", index, key, exclude=["person", "dwelling"])
-        if Registration.objects.filter(person=person, dwelling=dwelling,
-                                       registered_on=registration.registered_on).exists():
+        if Registration.objects.filter(
+            person=person, dwelling=dwelling, registered_on=registration.registered_on
+        ).exists():
             return  # already loaded; never reopened or rewritten
         if registration.kind == RegistrationKind.PERMANENT and registration.ended_on is None:
-            other = Registration.objects.active().filter(person=person, kind=RegistrationKind.PERMANENT).first()
+            other = (
+                Registration.objects.active().filter(person=person, kind=RegistrationKind.PERMANENT).first()
+            )
             if other is not None:
-                self.fail("registrations", index, key, "kind",
-                          _("This person already has an active permanent registration (at address code %(code)s).")
-                          % {"code": other.dwelling.address_code})
+                self.fail(
+                    "registrations",
+                    index,
+                    key,
+                    "kind",
+                    _("This person already has an active permanent registration (at address code %(code)s).")
+                    % {"code": other.dwelling.address_code},
+                )
                 raise _Skip
         try:
             with transaction.atomic():

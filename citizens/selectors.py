@@ -45,7 +45,10 @@ def active_registrations_at(*, dwelling: Dwelling) -> QuerySet[Registration]:
 def active_registration(*, person: Person, dwelling: Dwelling) -> Registration | None:
     """The person's active registration at the dwelling (permanent first), or None."""
     return (
-        Registration.objects.active().filter(person=person, dwelling=dwelling).order_by("kind", "-registered_on").first()
+        Registration.objects.active()
+        .filter(person=person, dwelling=dwelling)
+        .order_by("kind", "-registered_on")
+        .first()
     )
 
 
@@ -54,10 +57,18 @@ def dwellings_owned_by(*, person: Person) -> QuerySet[Dwelling]:
     return (
         Dwelling.objects.filter(ownerships__person=person, ownerships__until__isnull=True)
         .prefetch_related(
-            Prefetch("ownerships", queryset=Ownership.objects.filter(until__isnull=True).select_related("person"),
-                     to_attr="current_ownerships"),
-            Prefetch("registrations", queryset=Registration.objects.active().select_related("person")
-                     .order_by("person__last_name", "person__first_name"), to_attr="active_registrations"),
+            Prefetch(
+                "ownerships",
+                queryset=Ownership.objects.filter(until__isnull=True).select_related("person"),
+                to_attr="current_ownerships",
+            ),
+            Prefetch(
+                "registrations",
+                queryset=Registration.objects.active()
+                .select_related("person")
+                .order_by("person__last_name", "person__first_name"),
+                to_attr="active_registrations",
+            ),
         )
         .order_by("address_code")
         .distinct()

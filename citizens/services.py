@@ -18,13 +18,19 @@ def registrations_lock_active(*, registration_ids: Iterable[int]) -> dict[int, R
     the caller decides what an ended registration means for it.
     """
     ids = sorted(set(registration_ids))
-    locked = Registration.objects.select_for_update().filter(id__in=ids).order_by("id").select_related("person")
+    locked = (
+        Registration.objects.select_for_update().filter(id__in=ids).order_by("id").select_related("person")
+    )
     return {r.id: r for r in locked}
 
 
 @transaction.atomic
 def registration_end(
-    *, registration: Registration, ended_on: dt.date, reason: RegistrationEndReason, application_number: str = ""
+    *,
+    registration: Registration,
+    ended_on: dt.date,
+    reason: RegistrationEndReason,
+    application_number: str = "",
 ) -> Registration:
     """End an active registration. The caller holds its lock; ending an ended one is a programming error."""
     if registration.ended_on is not None:

@@ -10,7 +10,9 @@ from .base import DEV_SECRET_KEY, env
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50:
-    raise ImproperlyConfigured("Set SECRET_KEY to a random value of 50 characters or more; the development key is refused.")
+    raise ImproperlyConfigured(
+        "Set SECRET_KEY to a random value of 50 characters or more; the development key is refused."
+    )
 
 DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")

@@ -1,0 +1,242 @@
+"""The rules of the service as data, to be read side by side with the passport (SERVICE.md).
+
+Pure functions and tables only: no database, no clock of its own. ``services.py`` applies them;
+forms may call them for early feedback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from citizens.constants import RecipientCategory, RegistrationEndReason
+
+from .constants import CaseType, Channel, DocumentType, RefusalGround, Role
+
+# --- Reason codes: precise causes of a refusal, stable for clients and tests ------------------------------
+NOT_OWNER = "not_owner"
+NOT_REGISTERED_HERE = "not_registered_here"
+APPLICANT_IS_SUBJECT = "applicant_is_subject"
+MISSING_DOCUMENT = "missing_document"
+INVALID_DOCUMENT = "invalid_document"
+CHANNEL_NOT_ALLOWED = "channel_not_allowed"
+COURT_DECISION_NOT_IN_FORCE = "court_decision_not_in_force"
+CO_OWNER_DECLINED = "co_owner_declined"
+CO_OWNER_CONSENT_LAPSED = "co_owner_consent_lapsed"
+NOT_LEAVING_PERSON = (
+    "subject_not_leaving_person"  # emigration: a subject is neither the applicant nor a child
+)
+UNKNOWN_PERSON = "unknown_person"
+UNKNOWN_DWELLING = "unknown_dwelling"
+NO_SUBJECTS = "no_subjects"
+DUPLICATE_SUBJECT = "duplicate_subject"
+SIGNATURE_REQUIRED = "signature_required"
+INVALID_INPUT = "invalid"
+UNRELIABLE_DATA = "unreliable_data"  # an operator found the documents or data unreliable
+OTHER = "other"
+
+# Conflicts (409) and permissions (403).
+ALREADY_COMPLETED = "already_completed"
+ALREADY_REJECTED = "already_rejected"
+ALREADY_DEREGISTERED = "already_deregistered"
+AWAITING_CONSENT = "awaiting_consent"
+CONSENT_ALREADY_GIVEN = "consent_already_answered"
+IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+SLIP_ALREADY_ISSUED = "slip_already_issued"
+NOT_DEREGISTERED = "subject_not_deregistered"
+ROLE_NOT_ALLOWED = "role_not_allowed"
+NOT_YOUR_APPLICATION = "not_applicant"
+
+# The legal ground (Law on Public Services, art. 19) that each reason falls under.
+GROUND_FOR_REASON: dict[str, RefusalGround] = {
+    MISSING_DOCUMENT: RefusalGround.UNRELIABLE_DOCUMENTS,
+    INVALID_DOCUMENT: RefusalGround.UNRELIABLE_DOCUMENTS,
+    UNRELIABLE_DATA: RefusalGround.UNRELIABLE_DOCUMENTS,
+    SIGNATURE_REQUIRED: RefusalGround.UNRELIABLE_DOCUMENTS,
+    NOT_OWNER: RefusalGround.REQUIREMENTS_NOT_MET,
+    NOT_REGISTERED_HERE: RefusalGround.REQUIREMENTS_NOT_MET,
+    APPLICANT_IS_SUBJECT: RefusalGround.REQUIREMENTS_NOT_MET,
+    CHANNEL_NOT_ALLOWED: RefusalGround.REQUIREMENTS_NOT_MET,
+    COURT_DECISION_NOT_IN_FORCE: RefusalGround.REQUIREMENTS_NOT_MET,
+    NOT_LEAVING_PERSON: RefusalGround.REQUIREMENTS_NOT_MET,
+    CO_OWNER_DECLINED: RefusalGround.REQUIREMENTS_NOT_MET,
+    CO_OWNER_CONSENT_LAPSED: RefusalGround.REQUIREMENTS_NOT_MET,
+    UNKNOWN_PERSON: RefusalGround.REQUIREMENTS_NOT_MET,
+    UNKNOWN_DWELLING: RefusalGround.REQUIREMENTS_NOT_MET,
+    OTHER: RefusalGround.REQUIREMENTS_NOT_MET,
+}
+# What an operator may give as the reason of a rejection.
+OPERATOR_REJECTION_REASONS = frozenset(
+    {
+        UNRELIABLE_DATA,
+        INVALID_DOCUMENT,
+        MISSING_DOCUMENT,
+        NOT_OWNER,
+        NOT_REGISTERED_HERE,
+        APPLICANT_IS_SUBJECT,
+        COURT_DECISION_NOT_IN_FORCE,
+        NOT_LEAVING_PERSON,
+        OTHER,
+    }
+)
+
+
+def ground_for(reason_code: str) -> RefusalGround:
+    """The art. 19 ground of a reason code; signature failures count as unreliable documents."""
+    if reason_code.startswith(
+        (
+            "signature",
+            "certificate",
+            "request_",
+            "crl",
+            "signer",
+            "content_",
+            "forbidden_xml",
+            "malformed",
+            "nonce",
+        )
+    ):
+        return RefusalGround.UNRELIABLE_DOCUMENTS
+    return GROUND_FOR_REASON.get(reason_code, RefusalGround.REQUIREMENTS_NOT_MET)
+
+
+# --- Who may use which channel (SERVICE.md, "Where the service is delivered") ------------------------------
+CHANNELS_FOR_CATEGORY: dict[str, frozenset[Channel]] = {
+    # 1) citizens: the State Corporation; the portal only for the owner's application
+    RecipientCategory.CITIZEN: frozenset({Channel.STATE_CORPORATION, Channel.PORTAL}),
+    # 2) permanent-resident foreigners and stateless persons: the service provider at the State Corporation
+    RecipientCategory.FOREIGN_RESIDENT: frozenset({Channel.SERVICE_PROVIDER}),
+    RecipientCategory.STATELESS_RESIDENT: frozenset({Channel.SERVICE_PROVIDER}),
+    # 3) refugees: the service provider
+    RecipientCategory.REFUGEE: frozenset({Channel.SERVICE_PROVIDER}),
+}
+PORTAL_CASE_TYPES = frozenset({CaseType.OWNER_APPLICATION})
+
+# Which channels each role acts in. Operators of the State Corporation serve citizens (walk-in, and the
+# portal's cases when one needs a hand); migration officers serve foreigners, stateless persons, refugees.
+ROLE_CHANNELS: dict[str, frozenset[Channel]] = {
+    Role.CITIZEN: frozenset({Channel.PORTAL}),
+    Role.OPERATOR: frozenset({Channel.STATE_CORPORATION, Channel.PORTAL}),
+    Role.MIGRATION: frozenset({Channel.SERVICE_PROVIDER}),
+    Role.SUPERVISOR: frozenset(),
+    Role.ADMIN: frozenset(Channel),
+}
+# Channels in which a case may be *submitted* by each role (staff never submit on the portal's behalf).
+ROLE_SUBMIT_CHANNELS: dict[str, frozenset[Channel]] = {
+    Role.CITIZEN: frozenset({Channel.PORTAL}),
+    Role.OPERATOR: frozenset({Channel.STATE_CORPORATION}),
+    Role.MIGRATION: frozenset({Channel.SERVICE_PROVIDER}),
+    Role.SUPERVISOR: frozenset(),
+    Role.ADMIN: frozenset({Channel.STATE_CORPORATION, Channel.SERVICE_PROVIDER}),
+}
+
+
+def channel_refusal(*, case_type: str, channel: str, categories: Iterable[str]) -> str | None:
+    """Why ``channel`` may not serve this case, as a message; None when it may.
+
+    ``categories`` are those of the applicant and of every subject: a case that involves anyone who is
+    not a citizen goes through the service provider (DESIGN.md).
+    """
+    categories = set(categories)
+    if channel == Channel.PORTAL and case_type not in PORTAL_CASE_TYPES:
+        return str(
+            _(
+                "The portal accepts only an owner's application; this case is handled at the State "
+                "Corporation or by the migration service."
+            )
+        )
+    for category in categories:
+        if channel not in CHANNELS_FOR_CATEGORY[category]:
+            if category == RecipientCategory.CITIZEN:
+                return str(
+                    _(
+                        "Citizens of Kazakhstan are served at the State Corporation or, for an owner's "
+                        "application, on the portal."
+                    )
+                )
+            return str(
+                _(
+                    "Foreigners, stateless persons and refugees are served only by the migration service "
+                    "(the service provider)."
+                )
+            )
+    return None
+
+
+# --- Documents (SERVICE.md, "Documents") ----------------------------------------------------------------
+@dataclass(frozen=True)
+class DocumentSpec:
+    """The fields a document of a type must carry to be accepted."""
+
+    required: tuple[str, ...]
+    per_subject: bool = False
+
+
+DOCUMENT_SPECS: dict[str, DocumentSpec] = {
+    DocumentType.APPLICANT_IDENTITY_DOCUMENT: DocumentSpec(("number", "issued_on", "issued_by")),
+    DocumentType.OWNER_APPLICATION_FORM: DocumentSpec(("number", "issued_on")),
+    DocumentType.POLICE_EMIGRATION_CERTIFICATE: DocumentSpec(("number", "issued_on", "issued_by", "country")),
+    DocumentType.CHILD_PASSPORT: DocumentSpec(("number", "issued_on", "issued_by"), per_subject=True),
+    DocumentType.SURRENDERED_ID_CARD: DocumentSpec(("number", "issued_on", "issued_by"), per_subject=True),
+    DocumentType.COURT_DECISION: DocumentSpec(
+        ("number", "court", "case_number", "decided_on", "in_force_on")
+    ),
+}
+CHILD_AGE_LIMIT = 16
+
+# Every walk-in case: the applicant's identity document; then each case's own.
+CASE_DOCUMENTS: dict[str, tuple[DocumentType, ...]] = {
+    CaseType.OWNER_APPLICATION: (
+        DocumentType.APPLICANT_IDENTITY_DOCUMENT,
+        DocumentType.OWNER_APPLICATION_FORM,
+    ),
+    CaseType.EMIGRATION: (
+        DocumentType.APPLICANT_IDENTITY_DOCUMENT,
+        DocumentType.POLICE_EMIGRATION_CERTIFICATE,
+    ),
+    CaseType.COURT_DECISION: (DocumentType.APPLICANT_IDENTITY_DOCUMENT, DocumentType.COURT_DECISION),
+}
+
+
+def subject_document_type(*, case_type: str, age: int) -> DocumentType | None:
+    """The document each subject must bring: leaving the country, an ID card from 16, a passport below."""
+    if case_type != CaseType.EMIGRATION:
+        return None
+    return DocumentType.SURRENDERED_ID_CARD if age >= CHILD_AGE_LIMIT else DocumentType.CHILD_PASSPORT
+
+
+def required_documents(*, case_type: str, subject_ages: dict[str, int]) -> list[tuple[DocumentType, str]]:
+    """Every (document type, holder IIN or "") the case's checklist asks of a walk-in applicant."""
+    needed: list[tuple[DocumentType, str]] = [(t, "") for t in CASE_DOCUMENTS[case_type]]
+    for iin, age in subject_ages.items():
+        doc_type = subject_document_type(case_type=case_type, age=age)
+        if doc_type is not None:
+            needed.append((doc_type, iin))
+    return needed
+
+
+def court_decision_problem(*, decided_on: dt.date, in_force_on: dt.date, today: dt.date) -> str | None:
+    """Why a court decision cannot yet be acted on, or None."""
+    if decided_on > today:
+        return str(_("The decision date is in the future."))
+    if in_force_on < decided_on:
+        return str(_("A decision cannot enter into force before it is made."))
+    if in_force_on > today:
+        return str(_("The court decision has not entered into force yet."))
+    return None
+
+
+# --- Consequences -------------------------------------------------------------------------------------
+END_REASON_FOR_CASE: dict[str, RegistrationEndReason] = {
+    CaseType.OWNER_APPLICATION: RegistrationEndReason.OWNER_APPLICATION,
+    CaseType.EMIGRATION: RegistrationEndReason.EMIGRATION,
+    CaseType.COURT_DECISION: RegistrationEndReason.COURT_DECISION,
+}
+
+
+def slip_is_issued(*, case_type: str, requested: bool) -> bool:
+    """The departure slip is always issued to a person leaving the country, to others on request."""
+    return case_type == CaseType.EMIGRATION or requested

@@ -1,0 +1,963 @@
+"""The service layer: every change to a case goes through these functions, whichever door it came in by.
+
+The portal's pages, the back-office (admin) and the API parse and present; the rules are applied here
+(with the tables of ``rules.py``), and the database's constraints hold what can be held there.
+
+Errors: ``django.core.exceptions.ValidationError`` with a ``{field: [error]}`` dict and stable codes for
+bad input (400); ``errors.NotAllowed`` (403), ``errors.NotFound`` (404), ``errors.Conflict`` (409).
+A service that raises leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from citizens import selectors as register
+from citizens.audit import audit_log
+from citizens.iin import iin_error
+from citizens.models import Dwelling, Person
+from citizens.services import registration_end, registrations_lock_active
+
+from . import eds, rules
+from .constants import (
+    CaseType,
+    Channel,
+    ConsentDecision,
+    DocumentType,
+    NotificationKind,
+    RefusalGround,
+    Role,
+    Status,
+    SubjectOutcome,
+)
+from .errors import Conflict, NotAllowed, NotFound
+from .models import Application, ApplicationDocument, ApplicationSubject, Consent, RegistryRecord, UsedNonce
+from .notifications import notify
+from .roles import role_of
+
+logger = logging.getLogger(__name__)
+
+NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a counter
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    application: Application
+    created: bool
+
+
+def _new_number(prefix: str, length: int = 6) -> str:
+    day = timezone.localdate()
+    return f"{prefix}-{day:%Y%m%d}-{''.join(secrets.choice(NUMBER_ALPHABET) for _ in range(length))}"
+
+
+def _account_of(person: Person) -> Any:
+    return person.account if person.account_id else None
+
+
+def _history_user(instance: Any, actor: Any) -> None:
+    instance._history_user = actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _invalid(errors: Mapping[str, list[ValidationError]]) -> ValidationError:
+    return ValidationError({field: list(items) for field, items in errors.items()})
+
+
+# --- Submission ---------------------------------------------------------------------------------------------
+
+
+def _fingerprint(payload: Mapping[str, Any]) -> str:
+    return hashlib.sha256(
+        json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def _parse_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return parse_date(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _parse_documents(
+    raw: Sequence[Any], errors: dict[str, list[ValidationError]]
+) -> list[ApplicationDocument]:
+    """Turn the documents as given into unsaved rows, recording what is malformed under ``documents[i].field``."""
+    documents = []
+    today = timezone.localdate()
+    for index, item in enumerate(raw):
+        where = f"documents[{index}]"
+        if not isinstance(item, Mapping):
+            errors.setdefault(where, []).append(
+                ValidationError(_("Expected an object."), code=rules.INVALID_DOCUMENT)
+            )
+            continue
+        doc_type = item.get("type")
+        if doc_type not in DocumentType.values:
+            errors.setdefault(f"{where}.type", []).append(
+                ValidationError(_("Unknown document type."), code=rules.INVALID_DOCUMENT)
+            )
+            continue
+        spec = rules.DOCUMENT_SPECS[doc_type]
+        doc = ApplicationDocument(type=doc_type)
+        for name in ("number", "issued_by", "court", "case_number", "country"):
+            value = item.get(name, "")
+            if value is None:
+                value = ""
+            if not isinstance(value, str):
+                errors.setdefault(f"{where}.{name}", []).append(
+                    ValidationError(_("Expected text."), code=rules.INVALID_DOCUMENT)
+                )
+                continue
+            setattr(doc, name, value.strip())
+        for name in ("issued_on", "decided_on", "in_force_on"):
+            value = item.get(name)
+            if value in (None, ""):
+                continue
+            parsed = _parse_date(value)
+            if parsed is None:
+                errors.setdefault(f"{where}.{name}", []).append(
+                    ValidationError(_("Expected a date as YYYY-MM-DD."), code=rules.INVALID_DOCUMENT)
+                )
+            elif name == "issued_on" and parsed > today:
+                errors.setdefault(f"{where}.{name}", []).append(
+                    ValidationError(
+                        _("A document cannot be issued in the future."), code=rules.INVALID_DOCUMENT
+                    )
+                )
+            else:
+                setattr(doc, name, parsed)
+        holder = item.get("iin", item.get("holder_iin", ""))
+        if holder:
+            if iin_error(holder) is not None:
+                errors.setdefault(f"{where}.iin", []).append(
+                    ValidationError(_("This IIN is not valid."), code=rules.INVALID_DOCUMENT)
+                )
+            else:
+                doc.holder_iin = holder
+        if doc.country and (len(doc.country) != 3 or not doc.country.isalpha() or not doc.country.isupper()):
+            errors.setdefault(f"{where}.country", []).append(
+                ValidationError(
+                    _("Give the country as an ISO 3166-1 alpha-3 code, e.g. DEU."),
+                    code=rules.INVALID_DOCUMENT,
+                )
+            )
+        for name in spec.required:
+            if not getattr(doc, name) and not any(k.startswith(f"{where}.{name}") for k in errors):
+                errors.setdefault(f"{where}.{name}", []).append(
+                    ValidationError(
+                        _("%(document)s: this field is required.")
+                        % {"document": DocumentType(doc_type).label},
+                        code=rules.INVALID_DOCUMENT,
+                    )
+                )
+        documents.append(doc)
+    return documents
+
+
+def _check_documents(
+    *,
+    case_type: str,
+    documents: list[ApplicationDocument],
+    subjects: list[Person],
+    today: dt.date,
+    errors: dict[str, list[ValidationError]],
+) -> None:
+    """The case's checklist: each document it asks for, once, with the per-subject ones held by the right person."""
+    subject_ages = {p.iin: p.age_on(today) for p in subjects}
+    only_subject = subjects[0].iin if len(subjects) == 1 else ""
+    for doc in documents:
+        if rules.DOCUMENT_SPECS[doc.type].per_subject and not doc.holder_iin and only_subject:
+            doc.holder_iin = only_subject  # one subject: the document can only be theirs
+    for index, doc in enumerate(documents):
+        if rules.DOCUMENT_SPECS[doc.type].per_subject:
+            expected = rules.subject_document_type(
+                case_type=case_type, age=subject_ages.get(doc.holder_iin, -1)
+            )
+            if doc.holder_iin and doc.holder_iin in subject_ages and expected != doc.type:
+                errors.setdefault(f"documents[{index}].type", []).append(
+                    ValidationError(
+                        _("%(document)s does not fit this person's age.")
+                        % {"document": DocumentType(doc.type).label},
+                        code=rules.INVALID_DOCUMENT,
+                    )
+                )
+    present = {
+        (doc.type, doc.holder_iin if rules.DOCUMENT_SPECS[doc.type].per_subject else "") for doc in documents
+    }
+    for doc_type, holder in rules.required_documents(case_type=case_type, subject_ages=subject_ages):
+        if (doc_type, holder) not in present:
+            message = (
+                _("Missing document: %(document)s for the person with IIN %(iin)s.")
+                % {"document": doc_type.label, "iin": holder}
+                if holder
+                else _("Missing document: %(document)s.") % {"document": doc_type.label}
+            )
+            errors.setdefault("documents", []).append(ValidationError(message, code=rules.MISSING_DOCUMENT))
+    if case_type == CaseType.COURT_DECISION:
+        for index, doc in enumerate(documents):
+            if doc.type == DocumentType.COURT_DECISION and doc.decided_on and doc.in_force_on:
+                problem = rules.court_decision_problem(
+                    decided_on=doc.decided_on, in_force_on=doc.in_force_on, today=today
+                )
+                if problem:
+                    errors.setdefault(f"documents[{index}].in_force_on", []).append(
+                        ValidationError(problem, code=rules.COURT_DECISION_NOT_IN_FORCE)
+                    )
+
+
+def _check_case(
+    *,
+    case_type: str,
+    applicant: Person,
+    dwelling: Dwelling,
+    subjects: list[Person],
+    today: dt.date,
+    errors: dict[str, list[ValidationError]],
+) -> dict[str, Any]:
+    """The rules of each kind of case that need the register; returns each subject's active registration."""
+    owner_required = case_type in (CaseType.OWNER_APPLICATION, CaseType.COURT_DECISION)
+    if owner_required and not register.person_owns_dwelling(person=applicant, dwelling=dwelling):
+        errors.setdefault("applicant_iin", []).append(
+            ValidationError(_("The applicant does not own this dwelling."), code=rules.NOT_OWNER)
+        )
+    registrations = {}
+    for index, person in enumerate(subjects):
+        field = f"subjects[{index}]"
+        if case_type != CaseType.EMIGRATION and person.pk == applicant.pk:
+            errors.setdefault(field, []).append(
+                ValidationError(
+                    _("The applicant cannot ask to deregister themselves by this procedure."),
+                    code=rules.APPLICANT_IS_SUBJECT,
+                )
+            )
+            continue
+        if (
+            case_type == CaseType.EMIGRATION
+            and person.pk != applicant.pk
+            and person.age_on(today) >= rules.CHILD_AGE_LIMIT
+        ):
+            errors.setdefault(field, []).append(
+                ValidationError(
+                    _(
+                        "Only the person leaving, and their children under 16, can be deregistered on leaving the country; "
+                        "the person with IIN %(iin)s must apply themselves."
+                    )
+                    % {"iin": person.iin},
+                    code=rules.NOT_LEAVING_PERSON,
+                )
+            )
+            continue
+        registration = register.active_registration(person=person, dwelling=dwelling)
+        if registration is None:
+            errors.setdefault(field, []).append(
+                ValidationError(
+                    _("The person with IIN %(iin)s is not registered at this address.") % {"iin": person.iin},
+                    code=rules.NOT_REGISTERED_HERE,
+                )
+            )
+            continue
+        registrations[person.iin] = registration
+    return registrations
+
+
+def application_submit(
+    *,
+    actor: Any,
+    case_type: str,
+    channel: str,
+    address_code: str,
+    applicant_iin: str,
+    subjects: Sequence[str],
+    documents: Sequence[Mapping[str, Any]] = (),
+    signed_request: str | bytes | None = None,
+    issue_slip: bool = False,
+    idempotency_key: str = "",
+) -> SubmitResult:
+    """Submit a case: check it against every rule of the passport, store it, and start its term.
+
+    Actor: a citizen (the portal: an owner's application signed with their EDS), an operator (citizens'
+    walk-in cases) or a migration officer (foreigners, stateless persons, refugees).
+    A portal case that passes every check and needs no co-owner's consent is completed at once.
+    The same ``idempotency_key`` with the same input returns the first application (``created`` False);
+    with other input it is a Conflict.
+    """
+    payload = {
+        "case_type": case_type,
+        "channel": channel,
+        "address_code": address_code,
+        "applicant_iin": applicant_iin,
+        "subjects": list(subjects) if isinstance(subjects, list | tuple) else subjects,
+        "documents": list(documents) if isinstance(documents, list | tuple) else documents,
+        "signed_request": signed_request.decode() if isinstance(signed_request, bytes) else signed_request,
+        "issue_slip": bool(issue_slip),
+    }
+    fingerprint = _fingerprint(payload)
+    if idempotency_key:
+        existing = _idempotent_replay(actor=actor, key=idempotency_key, fingerprint=fingerprint)
+        if existing is not None:
+            return SubmitResult(existing, created=False)
+
+    if channel not in Channel.values:
+        raise _invalid({"channel": [ValidationError(_("Unknown channel."), code=rules.INVALID_INPUT)]})
+    role = role_of(actor)
+    if role is None or channel not in {c.value for c in rules.ROLE_SUBMIT_CHANNELS[role]}:
+        if role == Role.CITIZEN:
+            raise _invalid(
+                {
+                    "channel": [
+                        ValidationError(
+                            _("On the portal a citizen applies only through the portal's own channel."),
+                            code=rules.CHANNEL_NOT_ALLOWED,
+                        )
+                    ]
+                }
+            )
+        raise NotAllowed(
+            rules.ROLE_NOT_ALLOWED,
+            _("Your role does not allow you to submit cases in this channel."),
+            field="channel",
+        )
+
+    # 1. The shape of the input.
+    errors: dict[str, list[ValidationError]] = {}
+    if case_type not in CaseType.values:
+        errors["case_type"] = [ValidationError(_("Unknown kind of case."), code=rules.INVALID_INPUT)]
+    if (problem := iin_error(applicant_iin)) is not None:
+        errors["applicant_iin"] = [problem]
+    if not isinstance(address_code, str) or not address_code:
+        errors["address_code"] = [ValidationError(_("Enter the address register code."), code="required")]
+    if not isinstance(subjects, list | tuple) or not subjects:
+        errors["subjects"] = [
+            ValidationError(_("Name at least one person to deregister."), code=rules.NO_SUBJECTS)
+        ]
+        subjects = []
+    for index, iin in enumerate(subjects):
+        if (problem := iin_error(iin)) is not None:
+            errors[f"subjects[{index}]"] = [problem]
+        elif iin in subjects[:index]:
+            errors[f"subjects[{index}]"] = [
+                ValidationError(_("This person is named twice."), code=rules.DUPLICATE_SUBJECT)
+            ]
+    if not isinstance(documents, list | tuple):
+        errors["documents"] = [ValidationError(_("Expected a list of documents."), code=rules.INVALID_INPUT)]
+        documents = []
+    parsed_documents = _parse_documents(documents, errors) if channel != Channel.PORTAL else []
+    if errors:
+        raise _invalid(errors)
+
+    # 2. The signature: the portal accepts only a request signed with the applicant's own EDS.
+    signed = None
+    if channel == Channel.PORTAL:
+        if role == Role.CITIZEN and actor.person.iin != applicant_iin:
+            raise NotAllowed(
+                rules.NOT_YOUR_APPLICATION, _("You can apply only in your own name."), field="applicant_iin"
+            )
+        if not signed_request:
+            raise _invalid(
+                {
+                    "signed_request": [
+                        ValidationError(_("Sign the request with your EDS."), code=rules.SIGNATURE_REQUIRED)
+                    ]
+                }
+            )
+        try:
+            signed = eds.verify_signed_request(signed_request)
+            eds.check_request_matches(
+                signed, applicant_iin=applicant_iin, address_code=address_code, subjects=subjects
+            )
+        except eds.EDSError as exc:
+            raise _invalid({"signed_request": [ValidationError(exc.message, code=exc.code)]}) from exc
+
+    # 3. The register: who and where.
+    applicant = register.person_get(iin=applicant_iin)
+    dwelling = register.dwelling_get(address_code=address_code)
+    persons = register.persons_by_iin(iins=subjects)
+    if applicant is None:
+        errors["applicant_iin"] = [
+            ValidationError(_("No person with this IIN in the register."), code=rules.UNKNOWN_PERSON)
+        ]
+    if dwelling is None:
+        errors["address_code"] = [
+            ValidationError(_("No dwelling with this address code."), code=rules.UNKNOWN_DWELLING)
+        ]
+    for index, iin in enumerate(subjects):
+        if iin not in persons:
+            errors[f"subjects[{index}]"] = [
+                ValidationError(
+                    _("No person with IIN %(iin)s in the register.") % {"iin": iin}, code=rules.UNKNOWN_PERSON
+                )
+            ]
+    if errors:
+        raise _invalid(errors)
+    subject_persons = [persons[iin] for iin in subjects]
+
+    # 4. The channel the passport allows for these people and this kind of case.
+    refusal = rules.channel_refusal(
+        case_type=case_type,
+        channel=channel,
+        categories=[applicant.category, *(p.category for p in subject_persons)],
+    )
+    if refusal:
+        raise _invalid({"channel": [ValidationError(refusal, code=rules.CHANNEL_NOT_ALLOWED)]})
+
+    # 5. The rules of the case, and (walk-in) the checklist of documents.
+    today = timezone.localdate()
+    registrations = _check_case(
+        case_type=case_type,
+        applicant=applicant,
+        dwelling=dwelling,
+        subjects=subject_persons,
+        today=today,
+        errors=errors,
+    )
+    if channel != Channel.PORTAL:
+        _check_documents(
+            case_type=case_type,
+            documents=parsed_documents,
+            subjects=subject_persons,
+            today=today,
+            errors=errors,
+        )
+    if errors:
+        raise _invalid(errors)
+
+    try:
+        application = _store_application(
+            actor=actor,
+            case_type=case_type,
+            channel=channel,
+            applicant=applicant,
+            dwelling=dwelling,
+            subjects=subject_persons,
+            registrations=registrations,
+            documents=parsed_documents,
+            signed=signed,
+            signed_request=payload["signed_request"] or "",
+            issue_slip=issue_slip,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+        )
+    except IntegrityError as exc:
+        # Two submissions raced: the same idempotency key (the first one wins and is returned) or the same nonce.
+        if idempotency_key:
+            existing = _idempotent_replay(actor=actor, key=idempotency_key, fingerprint=fingerprint)
+            if existing is not None:
+                return SubmitResult(existing, created=False)
+        raise Conflict(
+            eds.NONCE_REPLAYED, _("This signed request has already been used."), field="signed_request"
+        ) from exc
+
+    if application.channel == Channel.PORTAL and application.status == Status.SUBMITTED:
+        application = _complete_automatically(application)
+    return SubmitResult(application, created=True)
+
+
+def _idempotent_replay(*, actor: Any, key: str, fingerprint: str) -> Application | None:
+    existing = Application.objects.filter(submitted_by=actor, idempotency_key=key).first()
+    if existing is None:
+        return None
+    if existing.request_fingerprint != fingerprint:
+        raise Conflict(
+            rules.IDEMPOTENCY_KEY_REUSED,
+            _("This idempotency key was used for a different request."),
+            field="Idempotency-Key",
+        )
+    return existing
+
+
+@transaction.atomic
+def _store_application(
+    *,
+    actor: Any,
+    case_type: str,
+    channel: str,
+    applicant: Person,
+    dwelling: Dwelling,
+    subjects: list[Person],
+    registrations: dict[str, Any],
+    documents: list[ApplicationDocument],
+    signed: Any,
+    signed_request: str,
+    issue_slip: bool,
+    idempotency_key: str,
+    fingerprint: str,
+) -> Application:
+    now = timezone.now()
+    if signed is not None:
+        with transaction.atomic():
+            UsedNonce.objects.create(nonce=signed.nonce, signer_iin=signed.signer_iin)
+    co_owners = []
+    if case_type == CaseType.OWNER_APPLICATION:
+        co_owners = [p for p in register.dwelling_current_owners(dwelling=dwelling) if p.pk != applicant.pk]
+    window = timedelta(minutes=settings.CONSENT_WINDOW_MINUTES)
+    application = Application(
+        number=_new_number("DR"),
+        case_type=case_type,
+        channel=channel,
+        status=Status.AWAITING_CONSENT if co_owners else Status.SUBMITTED,
+        applicant=applicant,
+        dwelling=dwelling,
+        issue_slip=rules.slip_is_issued(case_type=case_type, requested=bool(issue_slip)),
+        submitted_by=actor,
+        submitted_at=now,
+        consent_expires_at=now + window if co_owners else None,
+        deadline_at=None if co_owners else now + timedelta(minutes=settings.SERVICE_TERM_MINUTES),
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
+        signed_request=signed_request,
+    )
+    _history_user(application, actor)
+    application.save()
+    for position, person in enumerate(subjects):
+        ApplicationSubject.objects.create(
+            application=application, person=person, registration=registrations[person.iin], position=position
+        )
+    for doc in documents:
+        doc.application = application
+    ApplicationDocument.objects.bulk_create(documents)
+    address = dwelling.address_line()
+    for co_owner in co_owners:
+        Consent.objects.create(
+            application=application, co_owner=co_owner, expires_at=application.consent_expires_at
+        )
+        notify(
+            recipient=_account_of(co_owner),
+            kind=NotificationKind.CONSENT_REQUESTED,
+            application=application,
+            number=application.number,
+            address=address,
+            expires=_local(application.consent_expires_at),
+        )
+    if co_owners:
+        notify(
+            recipient=_account_of(applicant),
+            kind=NotificationKind.AWAITING_CONSENT,
+            application=application,
+            number=application.number,
+            address=address,
+            expires=_local(application.consent_expires_at),
+        )
+    audit_log(
+        actor=actor, action="application.submit", target=application, channel=channel, case_type=case_type
+    )
+    return application
+
+
+def _local(moment: dt.datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+# --- Completion ---------------------------------------------------------------------------------------------
+
+
+def _check_can_act(actor: Any, application: Application) -> None:
+    """Staff act only on the channels of their role; ``None`` is the service itself (the portal's automation)."""
+    if actor is None:
+        return
+    role = role_of(actor)
+    if (
+        role is None
+        or application.channel not in {c.value for c in rules.ROLE_CHANNELS[role]}
+        or role == Role.CITIZEN
+    ):
+        raise NotAllowed(rules.ROLE_NOT_ALLOWED, _("Your role does not allow you to act on this case."))
+
+
+def _basis(application: Application) -> str:
+    """The legal basis document, on one line, for the register."""
+    documents = {d.type: d for d in application.documents.all()}
+    if application.case_type == CaseType.EMIGRATION and (
+        cert := documents.get(DocumentType.POLICE_EMIGRATION_CERTIFICATE)
+    ):
+        return (
+            f"Police certificate No. {cert.number} of {cert.issued_on:%Y-%m-%d} ({cert.issued_by}), "
+            f"permission to leave for permanent residence in {cert.country}"
+        )
+    if application.case_type == CaseType.COURT_DECISION and (
+        decision := documents.get(DocumentType.COURT_DECISION)
+    ):
+        return (
+            f"Decision of {decision.court} of {decision.decided_on:%Y-%m-%d}, case No. {decision.case_number}, "
+            f"in force since {decision.in_force_on:%Y-%m-%d}"
+        )
+    owner = application.applicant
+    via = (
+        "signed with EDS on the portal"
+        if application.channel == Channel.PORTAL
+        else "at the State Corporation"
+    )
+    return f"Owner's application No. {application.number} by {owner.full_name} (IIN {owner.iin}), {via}"
+
+
+def application_complete(*, actor: Any, application: Application) -> Application:
+    """Deregister every subject of a submitted case: end each registration, write its ХҚТ ТП АЖ record, tell the
+    applicant (and each deregistered person with a portal account), all in one transaction.
+
+    Actor: staff whose role serves the case's channel, or None for the portal's automatic completion.
+    Conflict (409) when the case is not open for completion or a subject was deregistered meanwhile: two
+    operators on one case, or two cases naming one person, give exactly one deregistration.
+    """
+    _lapse_if_due(application)
+    _check_can_act(actor, application)
+    try:
+        with transaction.atomic():
+            application = _complete_locked(actor=actor, application_id=application.pk)
+    except IntegrityError as exc:
+        # The register's unique index caught a race the locks could not (SQLite has no row locks).
+        raise Conflict(
+            rules.ALREADY_DEREGISTERED, _("A person of this case has already been deregistered.")
+        ) from exc
+    _issue_slips(actor=actor, application=application)
+    return application
+
+
+def _complete_locked(*, actor: Any, application_id: int) -> Application:
+    application = (
+        Application.objects.select_for_update().select_related("applicant", "dwelling").get(pk=application_id)
+    )
+    if application.status == Status.COMPLETED:
+        raise Conflict(rules.ALREADY_COMPLETED, _("This case has already been completed."))
+    if application.status == Status.REJECTED:
+        raise Conflict(rules.ALREADY_REJECTED, _("This case has been refused and cannot be completed."))
+    if application.status == Status.AWAITING_CONSENT:
+        raise Conflict(rules.AWAITING_CONSENT, _("This case is waiting for the co-owners' consent."))
+    subjects = list(application.subjects.select_related("person").order_by("position"))
+    locked = registrations_lock_active(registration_ids=[s.registration_id for s in subjects])
+    for subject in subjects:
+        if locked[subject.registration_id].ended_on is not None:
+            raise Conflict(
+                rules.ALREADY_DEREGISTERED,
+                _("The person with IIN %(iin)s has already been deregistered from this address.")
+                % {"iin": subject.person.iin},
+            )
+    now = timezone.now()
+    today = timezone.localdate(now)
+    dwelling = application.dwelling
+    reason = rules.END_REASON_FOR_CASE[application.case_type]
+    basis = _basis(application)
+    operator = actor.get_username() if actor is not None else ""
+    address = dwelling.address_line()
+    for subject in subjects:
+        registration = registration_end(
+            registration=locked[subject.registration_id],
+            ended_on=today,
+            reason=reason,
+            application_number=application.number,
+        )
+        person = subject.person
+        record = RegistryRecord.objects.create(
+            iin=person.iin,
+            last_name=person.last_name,
+            first_name=person.first_name,
+            patronymic=person.patronymic,
+            address_code=dwelling.address_code,
+            kato=dwelling.kato,
+            address=address,
+            case_type=application.case_type,
+            reason=reason,
+            basis=basis,
+            application_number=application.number,
+            registration_id=registration.pk,
+            registered_on=registration.registered_on,
+            effective_date=registration.ended_on,
+            channel=application.channel,
+            operator=operator,
+        )
+        subject.outcome = SubjectOutcome.DEREGISTERED
+        subject.registry_record = record
+        _history_user(subject, actor)
+        subject.save(update_fields=["outcome", "registry_record"])
+    application.status = Status.COMPLETED
+    application.completed_at = now
+    application.decided_at = now
+    application.processed_by = actor
+    _history_user(application, actor)
+    application.save(update_fields=["status", "completed_at", "decided_at", "processed_by"])
+
+    names = ", ".join(s.person.full_name for s in subjects)
+    notify(
+        recipient=_account_of(application.applicant),
+        kind=NotificationKind.APPLICATION_COMPLETED,
+        application=application,
+        number=application.number,
+        address=address,
+        names=names,
+    )
+    for subject in subjects:
+        if subject.person_id != application.applicant_id:
+            notify(
+                recipient=_account_of(subject.person),
+                kind=NotificationKind.YOU_WERE_DEREGISTERED,
+                application=application,
+                number=application.number,
+                address=address,
+                date=today.isoformat(),
+            )
+    audit_log(actor=actor, action="application.complete", target=application, subjects=len(subjects))
+    return application
+
+
+def _complete_automatically(application: Application) -> Application:
+    """The portal's own completion of a case that passed every check: no operator. If the register changed
+    under it meanwhile (another case deregistered a subject first), the case is refused with that reason."""
+    try:
+        return application_complete(actor=None, application=application)
+    except Conflict as conflict:
+        if conflict.code != rules.ALREADY_DEREGISTERED:
+            raise
+        with transaction.atomic():
+            locked = Application.objects.select_for_update().get(pk=application.pk)
+            if locked.is_open:
+                _reject_locked(
+                    application=locked,
+                    actor=None,
+                    ground=RefusalGround.REQUIREMENTS_NOT_MET,
+                    reason_code=rules.NOT_REGISTERED_HERE,
+                    comment=conflict.message,
+                )
+        application.refresh_from_db()
+        return application
+
+
+def _issue_slips(*, actor: Any, application: Application) -> None:
+    """Issue the departure slips the case calls for. A failure here never undoes the deregistration: the slip
+    can be issued again later (``slip_issue``)."""
+    if application.status != Status.COMPLETED or not application.issue_slip:
+        return
+    from .slips import slip_issue  # the PDF machinery loads only when a slip is issued
+
+    for subject in application.subjects.filter(outcome=SubjectOutcome.DEREGISTERED, slip__isnull=True):
+        try:
+            slip_issue(actor=actor, subject=subject, check_role=False)
+        except Exception:
+            logger.exception(
+                "departure slip for application %s, subject %s was not issued; it can be issued again",
+                application.number,
+                subject.pk,
+            )
+
+
+# --- Rejection ----------------------------------------------------------------------------------------------
+
+
+def _reject_locked(
+    *, application: Application, actor: Any, ground: str, reason_code: str, comment: str
+) -> None:
+    now = timezone.now()
+    application.status = Status.REJECTED
+    application.rejection_ground = ground
+    application.rejection_reason_code = reason_code
+    application.rejection_comment = comment
+    application.decided_at = now
+    application.processed_by = actor
+    _history_user(application, actor)
+    application.save(
+        update_fields=[
+            "status",
+            "rejection_ground",
+            "rejection_reason_code",
+            "rejection_comment",
+            "decided_at",
+            "processed_by",
+        ]
+    )
+    for subject in application.subjects.all():
+        subject.outcome = SubjectOutcome.REFUSED
+        _history_user(subject, actor)
+        subject.save(update_fields=["outcome"])
+    for consent in application.consents.filter(decision=ConsentDecision.PENDING):
+        consent.decision = ConsentDecision.LAPSED
+        consent.decided_at = now
+        _history_user(consent, actor)
+        consent.save(update_fields=["decision", "decided_at"])
+    reason = comment or str(RefusalGround(ground).label)
+    notify(
+        recipient=_account_of(application.applicant),
+        kind=NotificationKind.APPLICATION_REJECTED,
+        application=application,
+        number=application.number,
+        reason=reason,
+        reason_code=reason_code,
+    )
+    audit_log(actor=actor, action="application.reject", target=application, reason_code=reason_code)
+
+
+def application_reject(
+    *, actor: Any, application: Application, ground: str = "", reason_code: str, comment: str = ""
+) -> Application:
+    """Refuse an open case, stating its legal ground (art. 19) and a precise reason code.
+
+    Actor: staff whose role serves the case's channel. Conflict (409) when the case is no longer open.
+    """
+    errors: dict[str, list[ValidationError]] = {}
+    if reason_code not in rules.OPERATOR_REJECTION_REASONS:
+        errors["reason_code"] = [
+            ValidationError(_("Choose one of the reason codes."), code=rules.INVALID_INPUT)
+        ]
+    ground = ground or (rules.ground_for(reason_code) if not errors else "")
+    if ground not in RefusalGround.values:
+        errors["ground"] = [
+            ValidationError(_("Choose one of the grounds of article 19."), code=rules.INVALID_INPUT)
+        ]
+    comment = (comment or "").strip()
+    if reason_code == rules.OTHER and not comment:
+        errors["comment"] = [ValidationError(_("Explain the reason in the comment."), code="required")]
+    if errors:
+        raise _invalid(errors)
+    _lapse_if_due(application)
+    _check_can_act(actor, application)
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().select_related("applicant").get(pk=application.pk)
+        if not locked.is_open:
+            code = rules.ALREADY_COMPLETED if locked.status == Status.COMPLETED else rules.ALREADY_REJECTED
+            raise Conflict(code, _("This case has already been decided."))
+        _reject_locked(
+            application=locked, actor=actor, ground=ground, reason_code=reason_code, comment=comment
+        )
+    return locked
+
+
+# --- Co-owners' consent -------------------------------------------------------------------------------------
+
+
+def consent_decide(
+    *, actor: Any, consent: Consent, decision: str, signed_consent: str | bytes | None
+) -> Consent:
+    """A co-owner approves or declines an owner's application, with a consent signed by their own EDS.
+
+    A decline refuses the case; the last approval starts its 30-minute term (and completes a portal case).
+    NotFound when the consent is not addressed to the actor; Conflict when it was answered or lapsed.
+    """
+    person = getattr(actor, "person", None) if role_of(actor) == Role.CITIZEN else None
+    if person is None or consent.co_owner_id != person.pk:
+        raise NotFound("not_found", _("No such consent request."))
+    if decision not in (ConsentDecision.APPROVED, ConsentDecision.DECLINED):
+        raise _invalid({"decision": [ValidationError(_("Approve or decline."), code=rules.INVALID_INPUT)]})
+    application = consent.application
+    _lapse_if_due(application)
+    if not signed_consent:
+        raise _invalid(
+            {
+                "signed_consent": [
+                    ValidationError(_("Sign your answer with your EDS."), code=rules.SIGNATURE_REQUIRED)
+                ]
+            }
+        )
+    try:
+        signed = eds.verify_signed_consent(signed_consent)
+        eds.check_consent_matches(
+            signed,
+            application_number=application.number,
+            co_owner_iin=person.iin,
+            decision="approve" if decision == ConsentDecision.APPROVED else "decline",
+        )
+    except eds.EDSError as exc:
+        raise _invalid({"signed_consent": [ValidationError(exc.message, code=exc.code)]}) from exc
+
+    try:
+        with transaction.atomic():
+            locked_app = (
+                Application.objects.select_for_update()
+                .select_related("applicant", "dwelling")
+                .get(pk=application.pk)
+            )
+            locked = Consent.objects.select_for_update().get(pk=consent.pk)
+            if locked.decision != ConsentDecision.PENDING:
+                raise Conflict(
+                    rules.CONSENT_ALREADY_GIVEN,
+                    _("This consent request has already been answered or has lapsed."),
+                )
+            if locked_app.status != Status.AWAITING_CONSENT:
+                raise Conflict(rules.ALREADY_REJECTED, _("This application no longer waits for consent."))
+            with transaction.atomic():
+                UsedNonce.objects.create(nonce=signed.nonce, signer_iin=signed.signer_iin)
+            now = timezone.now()
+            locked.decision = decision
+            locked.decided_at = now
+            locked.signed_document = (
+                signed_consent.decode() if isinstance(signed_consent, bytes) else signed_consent
+            )
+            _history_user(locked, actor)
+            locked.save(update_fields=["decision", "decided_at", "signed_document"])
+            audit_log(actor=actor, action=f"consent.{decision}", target=locked)
+            if decision == ConsentDecision.DECLINED:
+                _reject_locked(
+                    application=locked_app,
+                    actor=None,
+                    ground=RefusalGround.REQUIREMENTS_NOT_MET,
+                    reason_code=rules.CO_OWNER_DECLINED,
+                    comment=_("A co-owner of the dwelling declined the application."),
+                )
+            elif not locked_app.consents.exclude(decision=ConsentDecision.APPROVED).exists():
+                # The 30-minute term runs from the moment the last consent arrives.
+                locked_app.status = Status.SUBMITTED
+                locked_app.deadline_at = now + timedelta(minutes=settings.SERVICE_TERM_MINUTES)
+                _history_user(locked_app, actor)
+                locked_app.save(update_fields=["status", "deadline_at"])
+    except IntegrityError as exc:
+        raise Conflict(
+            eds.NONCE_REPLAYED, _("This signed consent has already been used."), field="signed_consent"
+        ) from exc
+    if locked_app.channel == Channel.PORTAL and locked_app.status == Status.SUBMITTED:
+        _complete_automatically(locked_app)
+    locked.refresh_from_db()
+    return locked
+
+
+def _lapse_if_due(application: Application) -> None:
+    """The check "whenever the case is touched": a case whose consent window has passed is refused now."""
+    if application.status == Status.AWAITING_CONSENT and application.consent_expires_at <= timezone.now():
+        consents_lapse(application_ids=[application.pk])
+        application.refresh_from_db()
+
+
+def consents_lapse(*, now: dt.datetime | None = None, application_ids: Iterable[int] | None = None) -> int:
+    """Refuse every case whose co-owners did not all answer within the consent window; returns how many.
+
+    Run on a schedule (``manage.py lapse_consents``) and on every touch of a case. Safe to run from
+    several processes at once: each case is locked, and one already being handled is skipped.
+    """
+    now = now or timezone.now()
+    due = Application.objects.filter(status=Status.AWAITING_CONSENT, consent_expires_at__lte=now)
+    if application_ids is not None:
+        due = due.filter(pk__in=list(application_ids))
+    lapsed = 0
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            application = (
+                Application.objects.select_for_update(skip_locked=True)
+                .select_related("applicant")
+                .filter(pk=pk, status=Status.AWAITING_CONSENT, consent_expires_at__lte=now)
+                .first()
+            )
+            if application is None:
+                continue
+            _reject_locked(
+                application=application,
+                actor=None,
+                ground=RefusalGround.REQUIREMENTS_NOT_MET,
+                reason_code=rules.CO_OWNER_CONSENT_LAPSED,
+                comment=_("Not every co-owner answered within the consent window."),
+            )
+            lapsed += 1
+    return lapsed
