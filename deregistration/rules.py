@@ -137,10 +137,10 @@ ROLE_SUBMIT_CHANNELS: dict[str, frozenset[Channel]] = {
 def channel_refusal(*, case_type: str, channel: str, categories: Iterable[str]) -> str | None:
     """Why ``channel`` may not serve this case, as a message; None when it may.
 
-    ``categories`` are those of the applicant and of every subject: a case that involves anyone who is
-    not a citizen goes through the service provider (DESIGN.md).
+    ``categories`` are those of the applicant and of every subject. A case that involves anyone who is not a
+    citizen belongs to the service provider, who serves all its people (DESIGN.md); an all-citizen case goes
+    to the State Corporation, or to the portal when it is an owner's application.
     """
-    categories = set(categories)
     if channel == Channel.PORTAL and case_type not in PORTAL_CASE_TYPES:
         return str(
             _(
@@ -148,22 +148,27 @@ def channel_refusal(*, case_type: str, channel: str, categories: Iterable[str]) 
                 "Corporation or by the migration service."
             )
         )
-    for category in categories:
-        if channel not in CHANNELS_FOR_CATEGORY[category]:
-            if category == RecipientCategory.CITIZEN:
-                return str(
-                    _(
-                        "Citizens of Kazakhstan are served at the State Corporation or, for an owner's "
-                        "application, on the portal."
-                    )
-                )
-            return str(
-                _(
-                    "Foreigners, stateless persons and refugees are served only by the migration service "
-                    "(the service provider)."
-                )
+    non_citizens = {c for c in categories if c != RecipientCategory.CITIZEN}
+    allowed = (
+        frozenset.intersection(*(CHANNELS_FOR_CATEGORY[c] for c in non_citizens))
+        if non_citizens
+        else CHANNELS_FOR_CATEGORY[RecipientCategory.CITIZEN]
+    )
+    if channel in allowed:
+        return None
+    if non_citizens:
+        return str(
+            _(
+                "Foreigners, stateless persons and refugees are served only by the migration service "
+                "(the service provider)."
             )
-    return None
+        )
+    return str(
+        _(
+            "Citizens of Kazakhstan are served at the State Corporation or, for an owner's "
+            "application, on the portal."
+        )
+    )
 
 
 # --- Documents (SERVICE.md, "Documents") ----------------------------------------------------------------

@@ -365,13 +365,54 @@ def application_submit(
     if errors:
         raise _invalid(errors)
 
-    # 2. The signature: the portal accepts only a request signed with the applicant's own EDS.
+    if role == Role.CITIZEN and actor.person.iin != applicant_iin:
+        raise NotAllowed(
+            rules.NOT_YOUR_APPLICATION, _("You can apply only in your own name."), field="applicant_iin"
+        )
+
+    # 2. The register: who and where. A citizen is not told whether an IIN or an address exists at all.
+    masked = role == Role.CITIZEN
+    applicant = register.person_get(iin=applicant_iin)
+    dwelling = register.dwelling_get(address_code=address_code)
+    persons = register.persons_by_iin(iins=subjects)
+    if applicant is None:
+        errors["applicant_iin"] = [
+            ValidationError(_("No person with this IIN in the register."), code=rules.UNKNOWN_PERSON)
+        ]
+    if dwelling is None:
+        errors["address_code"] = [
+            ValidationError(_("You do not own a dwelling with this address code."), code=rules.NOT_OWNER)
+            if masked
+            else ValidationError(_("No dwelling with this address code."), code=rules.UNKNOWN_DWELLING)
+        ]
+    for index, iin in enumerate(subjects):
+        if iin not in persons:
+            errors[f"subjects[{index}]"] = [
+                ValidationError(
+                    _("The person with IIN %(iin)s is not registered at this address.") % {"iin": iin},
+                    code=rules.NOT_REGISTERED_HERE,
+                )
+                if masked
+                else ValidationError(
+                    _("No person with IIN %(iin)s in the register.") % {"iin": iin}, code=rules.UNKNOWN_PERSON
+                )
+            ]
+    if errors:
+        raise _invalid(errors)
+    subject_persons = [persons[iin] for iin in subjects]
+
+    # 3. The channel the passport allows for these people and this kind of case.
+    refusal = rules.channel_refusal(
+        case_type=case_type,
+        channel=channel,
+        categories=[applicant.category, *(p.category for p in subject_persons)],
+    )
+    if refusal:
+        raise _invalid({"channel": [ValidationError(refusal, code=rules.CHANNEL_NOT_ALLOWED)]})
+
+    # 4. The signature: the portal accepts only a request signed with the applicant's own EDS.
     signed = None
     if channel == Channel.PORTAL:
-        if role == Role.CITIZEN and actor.person.iin != applicant_iin:
-            raise NotAllowed(
-                rules.NOT_YOUR_APPLICATION, _("You can apply only in your own name."), field="applicant_iin"
-            )
         if not signed_request:
             raise _invalid(
                 {
@@ -387,38 +428,6 @@ def application_submit(
             )
         except eds.EDSError as exc:
             raise _invalid({"signed_request": [ValidationError(exc.message, code=exc.code)]}) from exc
-
-    # 3. The register: who and where.
-    applicant = register.person_get(iin=applicant_iin)
-    dwelling = register.dwelling_get(address_code=address_code)
-    persons = register.persons_by_iin(iins=subjects)
-    if applicant is None:
-        errors["applicant_iin"] = [
-            ValidationError(_("No person with this IIN in the register."), code=rules.UNKNOWN_PERSON)
-        ]
-    if dwelling is None:
-        errors["address_code"] = [
-            ValidationError(_("No dwelling with this address code."), code=rules.UNKNOWN_DWELLING)
-        ]
-    for index, iin in enumerate(subjects):
-        if iin not in persons:
-            errors[f"subjects[{index}]"] = [
-                ValidationError(
-                    _("No person with IIN %(iin)s in the register.") % {"iin": iin}, code=rules.UNKNOWN_PERSON
-                )
-            ]
-    if errors:
-        raise _invalid(errors)
-    subject_persons = [persons[iin] for iin in subjects]
-
-    # 4. The channel the passport allows for these people and this kind of case.
-    refusal = rules.channel_refusal(
-        case_type=case_type,
-        channel=channel,
-        categories=[applicant.category, *(p.category for p in subject_persons)],
-    )
-    if refusal:
-        raise _invalid({"channel": [ValidationError(refusal, code=rules.CHANNEL_NOT_ALLOWED)]})
 
     # 5. The rules of the case, and (walk-in) the checklist of documents.
     today = timezone.localdate()
@@ -617,7 +626,7 @@ def application_complete(*, actor: Any, application: Application) -> Application
     Conflict (409) when the case is not open for completion or a subject was deregistered meanwhile: two
     operators on one case, or two cases naming one person, give exactly one deregistration.
     """
-    _lapse_if_due(application)
+    lapse_if_due(application)
     _check_can_act(actor, application)
     try:
         with transaction.atomic():
@@ -824,7 +833,7 @@ def application_reject(
         errors["comment"] = [ValidationError(_("Explain the reason in the comment."), code="required")]
     if errors:
         raise _invalid(errors)
-    _lapse_if_due(application)
+    lapse_if_due(application)
     _check_can_act(actor, application)
     with transaction.atomic():
         locked = Application.objects.select_for_update().select_related("applicant").get(pk=application.pk)
@@ -854,7 +863,7 @@ def consent_decide(
     if decision not in (ConsentDecision.APPROVED, ConsentDecision.DECLINED):
         raise _invalid({"decision": [ValidationError(_("Approve or decline."), code=rules.INVALID_INPUT)]})
     application = consent.application
-    _lapse_if_due(application)
+    lapse_if_due(application)
     if not signed_consent:
         raise _invalid(
             {
@@ -924,11 +933,16 @@ def consent_decide(
     return locked
 
 
-def _lapse_if_due(application: Application) -> None:
-    """The check "whenever the case is touched": a case whose consent window has passed is refused now."""
+def lapse_if_due(application: Application) -> bool:
+    """The check "whenever the case is touched": a case whose consent window has passed is refused now.
+
+    Returns whether it lapsed (the instance is refreshed then).
+    """
     if application.status == Status.AWAITING_CONSENT and application.consent_expires_at <= timezone.now():
-        consents_lapse(application_ids=[application.pk])
+        lapsed = consents_lapse(application_ids=[application.pk])
         application.refresh_from_db()
+        return bool(lapsed)
+    return False
 
 
 def consents_lapse(*, now: dt.datetime | None = None, application_ids: Iterable[int] | None = None) -> int:

@@ -1,5 +1,9 @@
+import datetime as dt
+from dataclasses import dataclass
+
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 
 def pytest_collection_modifyitems(config, items):
@@ -12,3 +16,117 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+# --- Staff and households, shared by the service, API and page tests ------------------------------------------
+
+
+@pytest.fixture
+def operator(db):
+    from deregistration.accounts import staff_account_create
+
+    return staff_account_create(username="operator1", role="operator", password="x", validate=False)
+
+
+@pytest.fixture
+def migration_officer(db):
+    from deregistration.accounts import staff_account_create
+
+    return staff_account_create(username="migration1", role="migration", password="x", validate=False)
+
+
+@pytest.fixture
+def supervisor(db):
+    from deregistration.accounts import staff_account_create
+
+    return staff_account_create(username="supervisor1", role="supervisor", password="x", validate=False)
+
+
+def citizen_account(person):
+    from citizens.accounts import citizen_account_create
+
+    return citizen_account_create(iin=person.iin, password="Citizen-pass-2026", validate=False)
+
+
+@dataclass
+class Household:
+    dwelling: object
+    owner: object
+    tenant: object
+    child: object
+
+    @property
+    def subjects(self):
+        return [self.tenant.iin]
+
+
+@pytest.fixture
+def household(db):
+    """An owner with their apartment; a tenant and a child of 10 registered there (all citizens)."""
+    from tests.factories import DwellingFactory, OwnershipFactory, PersonFactory, RegistrationFactory
+
+    dwelling = DwellingFactory()
+    owner = PersonFactory(last_name="Ахметов", first_name="Нұрлан", birth_date=dt.date(1980, 3, 15))
+    OwnershipFactory(dwelling=dwelling, person=owner)
+    tenant = PersonFactory(
+        last_name="Сәрсенбаева", first_name="Әйгерім", sex="F", birth_date=dt.date(1985, 7, 22)
+    )
+    child = PersonFactory(
+        last_name="Сәрсенбаев",
+        first_name="Ұлан",
+        birth_date=timezone.localdate().replace(year=2016),
+        document_type="passport",
+    )
+    for person in (owner, tenant, child):
+        RegistrationFactory(person=person, dwelling=dwelling)
+    return Household(dwelling=dwelling, owner=owner, tenant=tenant, child=child)
+
+
+def identity_document():
+    return {
+        "type": "applicant_identity_document",
+        "number": "045612378",
+        "issued_on": "2021-05-04",
+        "issued_by": "ҚР ІІМ",
+    }
+
+
+def walk_in_documents(case_type, subjects, *, today=None):
+    """A complete checklist for a walk-in case naming these persons (SERVICE.md, "Documents")."""
+    today = today or timezone.localdate()
+    documents = [identity_document()]
+    if case_type == "owner_application":
+        documents.append({"type": "owner_application_form", "number": "Ө-17", "issued_on": today.isoformat()})
+    elif case_type == "emigration":
+        documents.append(
+            {
+                "type": "police_emigration_certificate",
+                "number": "ПК-2026-0042",
+                "issued_on": (today - dt.timedelta(days=20)).isoformat(),
+                "issued_by": "Алматы қ. ПД",
+                "country": "DEU",
+            }
+        )
+        for person in subjects:
+            kind = "surrendered_id_card" if person.age_on(today) >= 16 else "child_passport"
+            documents.append(
+                {
+                    "type": kind,
+                    "number": person.document_number,
+                    "issued_on": "2020-05-04",
+                    "issued_by": "ҚР ІІМ",
+                    "iin": person.iin,
+                }
+            )
+    elif case_type == "court_decision":
+        documents.append(
+            {
+                "type": "court_decision",
+                "number": "2-1234/2026",
+                "court": "Алмалы аудандық соты",
+                "case_number": "2-1234/2026",
+                "decided_on": (today - dt.timedelta(days=40)).isoformat(),
+                "in_force_on": (today - dt.timedelta(days=10)).isoformat(),
+            }
+        )
+    return documents
