@@ -579,7 +579,7 @@ def _local(moment: dt.datetime | None) -> str:
 # --- Completion ---------------------------------------------------------------------------------------------
 
 
-def _check_can_act(actor: Any, application: Application) -> None:
+def check_can_act(actor: Any, application: Application) -> None:
     """Staff act only on the channels of their role; ``None`` is the service itself (the portal's automation)."""
     if actor is None:
         return
@@ -627,7 +627,7 @@ def application_complete(*, actor: Any, application: Application) -> Application
     operators on one case, or two cases naming one person, give exactly one deregistration.
     """
     lapse_if_due(application)
-    _check_can_act(actor, application)
+    check_can_act(actor, application)
     try:
         with transaction.atomic():
             application = _complete_locked(actor=actor, application_id=application.pk)
@@ -834,7 +834,7 @@ def application_reject(
     if errors:
         raise _invalid(errors)
     lapse_if_due(application)
-    _check_can_act(actor, application)
+    check_can_act(actor, application)
     with transaction.atomic():
         locked = Application.objects.select_for_update().select_related("applicant").get(pk=application.pk)
         if not locked.is_open:

@@ -1,0 +1,301 @@
+"""How long a departure slip takes to render and seal, next to a bare WeasyPrint page with the same fonts.
+
+    .venv/bin/python bench/bench_slip.py [-n 15] [--variant pdf/a-3u|none] [--png docs/screenshots/slip-demo.png]
+
+Runs in one process: warm-up renders first (WeasyPrint's import and the first layout are paid once per
+process), then the median of N renders of each kind. Sealing uses a throwaway CA and seal certificate made
+on the fly, unless --key/--cert/--chain name real ones. With --png, also writes the demo slip's page 1 as a
+PNG (pdftoppm, 80 dpi) for the docs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from deregistration import pdf  # noqa: E402
+
+WARMUPS = 2
+
+BARE_PAGE = f"""<!doctype html><html lang="kk"><head><meta charset="utf-8"><title>Bare page</title>
+<style>@page {{ size: A4; margin: 15mm }} html {{ font-family: "{pdf.FONT_FAMILY}"; font-size: 9pt }}</style></head>
+<body><h1>Мекенжайдан кету парағы / Адресный листок убытия</h1>
+<p>Әбілқайыр Ғалымжан Төлеуұлы, ЖСН 900417401238. Алматы қаласы, Медеу ауданы, Достық даңғылы, 132.</p>
+</body></html>"""
+
+
+def demo_slip_data() -> pdf.SlipData:
+    """A realistic demo slip: a woman from Almaty leaving for Germany (all data invented)."""
+    tz = dt.timezone(dt.timedelta(hours=5))
+    return pdf.SlipData(
+        slip_number="КП-2025-000231",
+        issued_at=dt.datetime(2025, 11, 27, 11, 42, tzinfo=tz),
+        issuer_kk="«Азаматтарға арналған үкімет» мемлекеттік корпорациясы» КеАҚ Алматы қаласы бойынша филиалы",
+        issuer_ru="Филиал НАО «Государственная корпорация «Правительство для граждан»» по городу Алматы",
+        channel_kk="Мемлекеттік корпорация (ХҚКО № 4)",
+        channel_ru="Государственная корпорация (ЦОН № 4)",
+        application_number="DR-2025-0004817",
+        person=pdf.SlipPerson(
+            iin="900417401238",
+            last_name="Сейітқалиева",
+            first_name="Айгүл",
+            patronymic="Нұрланқызы",
+            birth_date=dt.date(1990, 4, 17),
+            birth_place="Алматы қ. / г. Алматы",
+            sex="female",
+            citizenship_kk="Қазақстан Республикасы",
+            citizenship_ru="Республика Казахстан",
+            document=pdf.IdentityDocument(
+                type_kk="Жеке куәлік",
+                type_ru="Удостоверение личности",
+                number="045612378",
+                issued_on=dt.date(2019, 5, 14),
+                issued_by_kk="Қазақстан Республикасының Ішкі істер министрлігі",
+                issued_by_ru="Министерство внутренних дел Республики Казахстан",
+            ),
+        ),
+        address_left=pdf.SlipAddress(
+            region_kk="Алматы қаласы",
+            region_ru="город Алматы",
+            district_kk="Медеу ауданы",
+            district_ru="Медеуский район",
+            locality_kk="Алматы қ.",
+            locality_ru="г. Алматы",
+            street_kk="Достық даңғылы",
+            street_ru="проспект Достык",
+            building="132",
+            block="2",
+            apartment="57",
+            postcode="A05E8C4",
+            kato="751710000",
+            address_code="0201700016472318",
+        ),
+        registered_on=dt.date(2012, 9, 3),
+        deregistered_on=dt.date(2025, 11, 27),
+        ground=pdf.SlipGround(
+            case_type="emigration",
+            permit_number="75-2025-003418",
+            permit_issued_on=dt.date(2025, 11, 10),
+            country_kk="Германия Федеративтік Республикасы",
+            country_ru="Федеративная Республика Германия",
+        ),
+        destination=pdf.SlipDestination(
+            country_kk="Германия Федеративтік Республикасы",
+            country_ru="Федеративная Республика Германия",
+            address_kk="Берлин қ.",
+            address_ru="г. Берлин",
+        ),
+        verification_code="7K3Q-9XDM-2F4P",
+        verify_url="https://dereg.example.kz/slips/verify/7K3Q9XDM2F4P",
+    )
+
+
+def throwaway_seal(directory: Path) -> tuple[Path, Path, Path]:
+    """A self-signed CA and a seal certificate under it, written as PEM files: (key, cert, ca)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.UTC)
+
+    def name(common_name: str) -> x509.Name:
+        return x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
+                x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            ]
+        )
+
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(name("Bench Root CA"))
+        .issuer_name(name("Bench Root CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name("Bench Seal"))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    key_path, cert_path, ca_path = directory / "seal.key.pem", directory / "seal.pem", directory / "ca.pem"
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    ca_path.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    return key_path, cert_path, ca_path
+
+
+def bare_weasyprint_render(weasyprint, variant: str | None, html: str) -> Callable[[], bytes]:
+    """``html`` through WeasyPrint's own API: its own FontConfiguration, the same @font-face files."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    font_config = FontConfiguration()
+    fonts = weasyprint.CSS(
+        string=pdf._font_faces_css(), base_url=pdf._fonts_base_url(), font_config=font_config
+    )
+    return lambda: weasyprint.HTML(string=html).write_pdf(
+        stylesheets=[fonts], font_config=font_config, pdf_variant=variant
+    )
+
+
+def median_seconds(action: Callable[[], object], runs: int) -> float:
+    for _ in range(WARMUPS):
+        action()
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def bench_serve_stored_slip(sealed: bytes, runs: int) -> float | None:
+    """Hook: time serving an already stored, sealed slip (storage read + permission check + response).
+
+    Not measured yet: the view that streams a stored slip is still to be written. Return its median time in
+    seconds here and the table below prints it.
+    """
+    return None
+
+
+def write_png(pdf_bytes: bytes, png_path: Path) -> None:
+    png_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "slip.pdf"
+        source.write_bytes(pdf_bytes)
+        pdftoppm = shutil.which("pdftoppm")
+        if pdftoppm is None:
+            raise SystemExit("--png needs pdftoppm (Debian package poppler-utils)")
+        command = [pdftoppm, "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(source)]
+        subprocess.run([*command, str(png_path.with_suffix(""))], check=True)  # noqa: S603 - our own files
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-n", "--runs", type=int, default=15)
+    parser.add_argument("--variant", default=pdf.PDF_VARIANT, help="WeasyPrint pdf_variant, or 'none'")
+    parser.add_argument("--key")
+    parser.add_argument("--cert")
+    parser.add_argument("--chain", action="append")
+    parser.add_argument("--png", type=Path, help="also write page 1 of the demo slip as a PNG here")
+    args = parser.parse_args()
+    variant = None if args.variant == "none" else args.variant
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+    data = demo_slip_data()
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.key and args.cert:
+            key, cert, chain = Path(args.key), Path(args.cert), [Path(p) for p in args.chain or ()]
+        else:
+            key, cert, ca = throwaway_seal(Path(tmp))
+            chain = [ca]
+
+        started = time.perf_counter()
+        import weasyprint  # timed on purpose: the cost that pdf.py defers by importing lazily
+
+        imported = time.perf_counter() - started
+        started = time.perf_counter()
+        unsealed = pdf.render_slip_pdf(data, pdf_variant=variant)
+        first = time.perf_counter() - started
+
+        bare = median_seconds(bare_weasyprint_render(weasyprint, variant, BARE_PAGE), args.runs)
+        slip_html = pdf.render_slip_html(data)
+        bare_slip = median_seconds(bare_weasyprint_render(weasyprint, variant, slip_html), args.runs)
+        html = median_seconds(lambda: pdf.render_slip_html(data), args.runs)
+        slip = median_seconds(lambda: pdf.render_slip_pdf(data, pdf_variant=variant), args.runs)
+        seal = median_seconds(
+            lambda: pdf.seal_pdf(unsealed, key_path=key, cert_path=cert, chain_paths=chain), args.runs
+        )
+        both = median_seconds(
+            lambda: pdf.seal_pdf(
+                pdf.render_slip_pdf(data, pdf_variant=variant),
+                key_path=key,
+                cert_path=cert,
+                chain_paths=chain,
+            ),
+            args.runs,
+        )
+        sealed = pdf.seal_pdf(unsealed, key_path=key, cert_path=cert, chain_paths=chain)
+        served = bench_serve_stored_slip(sealed, args.runs)
+
+    print(
+        f"pdf_variant={variant}  runs={args.runs} (median, after {WARMUPS} warm-ups)  cpus={os.cpu_count()}"
+    )
+    print(
+        f"import weasyprint: {imported * 1000:.0f} ms; first slip render after it (fonts, cold caches): {first * 1000:.0f} ms"
+    )
+    print(f"{'what':38} {'ms':>8} {'× bare':>8}")
+    rows = [
+        ("bare WeasyPrint page, same fonts", bare),
+        ("slip's HTML, bare WeasyPrint", bare_slip),
+        ("slip HTML only (template + QR SVG)", html),
+        ("departure slip render (HTML + PDF)", slip),
+        ("seal (PAdES, pyHanko)", seal),
+        ("render + seal", both),
+        ("serve stored slip (hook, not measured)", served),
+    ]
+    for label, seconds in rows:
+        if seconds is None:
+            print(f"{label:38} {'—':>8} {'—':>8}")
+        else:
+            print(f"{label:38} {seconds * 1000:8.1f} {seconds / bare:8.2f}")
+    print(f"sizes: slip {len(unsealed):,} B, sealed {len(sealed):,} B")
+
+    if args.png:
+        write_png(sealed, args.png)
+        print(f"wrote {args.png}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,575 @@
+"""The departure slip (мекенжайдан кету парағы / адресный листок убытия) as a sealed PDF.
+
+Three steps, each usable alone:
+
+* ``render_slip_pdf(SlipData)`` renders ``templates/deregistration/pdf/slip.html`` with WeasyPrint into an A4
+  PDF/A-3u document, Kazakh and Russian side by side, with a QR code that points to the slip's verification page;
+* ``seal_pdf(pdf)`` adds the issuer's PAdES electronic seal (pyHanko) as a certification signature;
+* ``verify_pdf_seal(pdf, trust_roots_pem_paths=...)`` checks that seal against trusted roots.
+
+The slip's data arrive as plain values (``SlipData``): this module knows no models and no database.
+
+WeasyPrint (and pyHanko) are imported inside the functions that need them: importing WeasyPrint costs about
+half a second, which no other page of the portal should pay. The template is ours and the values in it are escaped by Django; on top of
+that, the URL fetcher serves nothing but the font files in ``static/fonts`` (no network, no ``file:`` probes).
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import zlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import mark_safe
+
+from .constants import CaseType
+
+if TYPE_CHECKING:
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+SLIP_TEMPLATE = "deregistration/pdf/slip.html"
+FONTS_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
+FONT_SUFFIXES = frozenset({".ttf", ".otf", ".woff", ".woff2"})
+DISPLAY_TZ = ZoneInfo("Asia/Almaty")
+SEAL_FIELD_NAME = "IssuerSeal"
+SEAL_LOCATION = "Kazakhstan"
+SEAL_REASON = "Мекенжайдан кету парағы берілді / Адресный листок убытия выдан"
+# PDF/A-3u: archival, all fonts embedded, Unicode text. Measured with bench/bench_slip.py: about +10 ms on a
+# ~150 ms render and +4 KB (the sRGB output intent); the PAdES seal stays valid on it (see seal_pdf).
+PDF_VARIANT = "pdf/a-3u"
+# The family name is ours so that a missing font file cannot silently fall back to a system font of the same
+# name: the faces must come from static/fonts.
+FONT_FAMILY = "Slip DejaVu Sans"
+
+SEX_LABELS = {"male": ("ер", "мужской"), "female": ("әйел", "женский")}
+GROUND_LABELS = {
+    CaseType.OWNER_APPLICATION: ("Тұрғын үй иесінің өтініші", "Заявление собственника жилища"),
+    CaseType.EMIGRATION: (
+        "Қазақстан Республикасынан тыс жерге тұрақты тұруға кету",
+        "Выезд на постоянное жительство за пределы Республики Казахстан",
+    ),
+    CaseType.COURT_DECISION: (
+        "Тұрғын үй-жайды пайдалану құқығынан айыру туралы сот шешімі",
+        "Решение суда о лишении права пользования жилым помещением",
+    ),
+}
+
+
+# --- The slip's data ------------------------------------------------------------------------------------
+# A value that differs by language comes as a pair: ``*_kk`` (Kazakh, always given) and ``*_ru`` (Russian;
+# empty where the source has no Russian variant, and then the Kazakh value stands for both).
+
+
+@dataclass(frozen=True)
+class IdentityDocument:
+    type_kk: str
+    type_ru: str
+    number: str
+    issued_on: date
+    issued_by_kk: str
+    issued_by_ru: str = ""
+
+
+@dataclass(frozen=True)
+class SlipPerson:
+    iin: str
+    last_name: str
+    first_name: str
+    patronymic: str
+    birth_date: date
+    birth_place: str
+    sex: str  # "male" | "female"
+    citizenship_kk: str
+    citizenship_ru: str
+    document: IdentityDocument
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.last_name, self.first_name, self.patronymic) if part)
+
+    def __post_init__(self) -> None:
+        if not (len(self.iin) == 12 and self.iin.isascii() and self.iin.isdigit()):
+            raise ValueError("IIN must be 12 digits")
+        if self.sex not in SEX_LABELS:
+            raise ValueError(f"sex must be one of {sorted(SEX_LABELS)}")
+
+
+@dataclass(frozen=True)
+class SlipAddress:
+    """The address left, as the Address Register gives it (KATO and РКА as strings)."""
+
+    region_kk: str
+    district_kk: str
+    locality_kk: str
+    street_kk: str
+    building: str
+    kato: str
+    address_code: str  # РКА / МТК
+    block: str = ""
+    apartment: str = ""
+    postcode: str = ""
+    region_ru: str = ""
+    district_ru: str = ""
+    locality_ru: str = ""
+    street_ru: str = ""
+
+
+@dataclass(frozen=True)
+class SlipGround:
+    """Why the person was deregistered; only the details of ``case_type`` are filled in."""
+
+    case_type: str  # CaseType value: "owner_application" | "emigration" | "court_decision"
+    # owner's application
+    owner_full_name: str = ""
+    # leaving for permanent residence abroad
+    permit_number: str = ""
+    permit_issued_on: date | None = None
+    country_kk: str = ""
+    country_ru: str = ""
+    # court decision
+    court_kk: str = ""
+    court_ru: str = ""
+    court_case_number: str = ""
+    decision_on: date | None = None
+    decision_in_force_on: date | None = None
+
+    def __post_init__(self) -> None:
+        required = {
+            CaseType.OWNER_APPLICATION: ("owner_full_name",),
+            CaseType.EMIGRATION: ("permit_number", "permit_issued_on", "country_kk"),
+            CaseType.COURT_DECISION: ("court_kk", "court_case_number", "decision_on", "decision_in_force_on"),
+        }
+        if self.case_type not in required:
+            raise ValueError(f"unknown case_type {self.case_type!r}")
+        missing = [name for name in required[self.case_type] if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"{self.case_type} ground needs {', '.join(missing)}")
+
+
+@dataclass(frozen=True)
+class SlipDestination:
+    """Where the person goes, where known: a country, an address, or both."""
+
+    country_kk: str = ""
+    country_ru: str = ""
+    address_kk: str = ""
+    address_ru: str = ""
+
+    def __post_init__(self) -> None:
+        if not (self.country_kk or self.address_kk):
+            raise ValueError("a destination needs a country or an address (pass None where it is unknown)")
+
+
+@dataclass(frozen=True)
+class SlipData:
+    slip_number: str
+    issued_at: datetime  # aware
+    issuer_kk: str
+    issuer_ru: str
+    channel_kk: str
+    channel_ru: str
+    application_number: str
+    person: SlipPerson
+    address_left: SlipAddress
+    registered_on: date | None
+    deregistered_on: date
+    ground: SlipGround
+    verification_code: str
+    verify_url: str  # absolute http(s) URL of the public verification page
+    destination: SlipDestination | None = None
+
+    def __post_init__(self) -> None:
+        if self.issued_at.tzinfo is None or self.issued_at.utcoffset() is None:
+            raise ValueError("issued_at must be timezone-aware")
+        parts = urlsplit(self.verify_url)
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            raise ValueError("verify_url must be an absolute http(s) URL")
+
+
+# --- Rendering ------------------------------------------------------------------------------------------
+
+_lock = threading.Lock()
+_font_config: FontConfiguration | None = None
+_font_stylesheet: CSS | None = None
+
+
+def _fonts_base_url() -> str:
+    return FONTS_DIR.resolve().as_uri() + "/"
+
+
+@lru_cache(maxsize=1)
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticFontsFetcher(URLFetcher):
+        """Serves the font files under static/fonts and refuses everything else, before any I/O."""
+
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            path = _allowed_font_path(url)
+            if path is None:
+                raise ValueError(f"refused to fetch {url[:80]!r}: only static/fonts is served to the PDF")
+            return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": "font/ttf"})
+
+    return StaticFontsFetcher
+
+
+def _make_url_fetcher():
+    """The URL fetcher for every WeasyPrint object made here (HTML and CSS alike)."""
+    return _fetcher_class()()
+
+
+def _allowed_font_path(url: str) -> Path | None:
+    """The font file ``url`` names, if it is a ``file:`` URL of a font directly or deeper under static/fonts."""
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost") or parts.query:
+        return None
+    root = FONTS_DIR.resolve()
+    # resolve() follows symlinks and "..": what is served is the real file, and it must be under the root.
+    path = Path(url2pathname(parts.path)).resolve()  # url2pathname also percent-decodes
+    if not path.is_relative_to(root) or path.suffix.lower() not in FONT_SUFFIXES or not path.is_file():
+        return None
+    return path
+
+
+def _font_faces_css() -> str:
+    faces = (("normal", "DejaVuSans.ttf"), ("bold", "DejaVuSans-Bold.ttf"))
+    return "\n".join(
+        f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: {weight}; src: url("{file_name}"); }}'
+        for weight, file_name in faces
+    )
+
+
+def _fonts() -> tuple[FontConfiguration, CSS]:
+    """The process's one FontConfiguration and the @font-face stylesheet registered in it (created once)."""
+    global _font_config, _font_stylesheet
+    if _font_stylesheet is None:
+        with _lock:
+            if _font_stylesheet is None:
+                from weasyprint import CSS
+                from weasyprint.text.fonts import FontConfiguration
+
+                font_config = FontConfiguration()
+                _font_stylesheet = CSS(
+                    string=_font_faces_css(),
+                    base_url=_fonts_base_url(),
+                    url_fetcher=_make_url_fetcher(),
+                    font_config=font_config,
+                )
+                _font_config = font_config
+    assert _font_config is not None
+    return _font_config, _font_stylesheet
+
+
+@atexit.register
+def _drop_fonts() -> None:
+    # FontConfiguration.__del__ removes its temporary folder; let it run while the interpreter is still whole.
+    global _font_config, _font_stylesheet
+    _font_config = _font_stylesheet = None
+
+
+def html_to_pdf(html: str, *, pdf_variant: str | None = PDF_VARIANT) -> bytes:
+    """Render one of *our* HTML documents with the shipped fonts; never pass user-supplied HTML here."""
+    from weasyprint import HTML
+
+    font_config, font_stylesheet = _fonts()
+    document = HTML(string=html, base_url=_fonts_base_url(), url_fetcher=_make_url_fetcher())
+    return document.write_pdf(
+        stylesheets=[font_stylesheet],
+        font_config=font_config,
+        pdf_variant=pdf_variant,
+        uncompressed_pdf=False,
+    )
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of ``url`` as inline SVG: one <path>, sized by the page's CSS through its viewBox."""
+    import segno
+
+    code = segno.make(url, error="m", micro=False)
+    return code.svg_inline(scale=1, border=2, omitsize=True, svgclass="qr", lineclass=None, title=None)
+
+
+def _bilingual(kk: str, ru: str) -> dict[str, str]:
+    """A value in both languages; the Russian line is dropped where it is missing or the same."""
+    return {"kk": kk, "ru": ru if ru and ru != kk else ""}
+
+
+def slip_context(data: SlipData) -> dict[str, Any]:
+    """The template context of a slip: the data plus the labels and values the template should not compute."""
+    person, address, ground, destination = data.person, data.address_left, data.ground, data.destination
+    sex_kk, sex_ru = SEX_LABELS[person.sex]
+    ground_kk, ground_ru = GROUND_LABELS[CaseType(ground.case_type)]
+    return {
+        "data": data,
+        "font_family": FONT_FAMILY,
+        "issued_at_local": data.issued_at.astimezone(DISPLAY_TZ),
+        "sex": {"kk": sex_kk, "ru": sex_ru},
+        "citizenship": _bilingual(person.citizenship_kk, person.citizenship_ru),
+        "document_issued_by": _bilingual(person.document.issued_by_kk, person.document.issued_by_ru),
+        "region": _bilingual(address.region_kk, address.region_ru),
+        "district": _bilingual(address.district_kk, address.district_ru),
+        "locality": _bilingual(address.locality_kk, address.locality_ru),
+        "street": _bilingual(address.street_kk, address.street_ru),
+        "ground_label": {"kk": ground_kk, "ru": ground_ru},
+        "country": _bilingual(ground.country_kk, ground.country_ru),
+        "court": _bilingual(ground.court_kk, ground.court_ru),
+        "is_owner_application": ground.case_type == CaseType.OWNER_APPLICATION,
+        "is_emigration": ground.case_type == CaseType.EMIGRATION,
+        "is_court_decision": ground.case_type == CaseType.COURT_DECISION,
+        "destination_country": _bilingual(destination.country_kk, destination.country_ru)
+        if destination
+        else None,
+        "destination_address": _bilingual(destination.address_kk, destination.address_ru)
+        if destination
+        else None,
+        # segno builds this SVG from the URL; no value of the slip is placed in it as markup.
+        "qr_svg": mark_safe(qr_svg(data.verify_url)),  # noqa: S308
+    }
+
+
+def render_slip_html(data: SlipData) -> str:
+    # Kazakh is the document's first language; labels are in both languages by design, not translated.
+    with translation.override("kk"):
+        return render_to_string(SLIP_TEMPLATE, slip_context(data))
+
+
+def render_slip_pdf(data: SlipData, *, pdf_variant: str | None = PDF_VARIANT) -> bytes:
+    """Render the departure slip to an A4 PDF (PDF/A-3u by default), not yet sealed."""
+    return html_to_pdf(render_slip_html(data), pdf_variant=pdf_variant)
+
+
+# --- The issuer's seal ----------------------------------------------------------------------------------
+
+
+class SealError(RuntimeError):
+    """The seal's key or certificate could not be loaded."""
+
+
+@lru_cache(maxsize=1)
+def _seal_signer_class():
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from cryptography.hazmat.primitives.serialization import load_der_private_key
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+    class SealSigner(signers.SimpleSigner):
+        """pyHanko's SimpleSigner, minus two costs that made a seal take ~110 ms instead of ~25 ms.
+
+        SimpleSigner parses the private key again for every signature (~40 ms each: cryptography checks an RSA
+        key on load), and pyHanko signs twice per PDF, once in a dry run to size the signature's placeholder.
+        Here the key is parsed once, and the dry run gets placeholder bytes of the signature's exact size (the
+        documented meaning of ``dry_run``). Anything but RSA PKCS#1 v1.5 goes the ordinary way.
+        """
+
+        _private_key = None
+
+        def _is_rsa_pkcs1(self, digest_algorithm: str) -> bool:
+            try:
+                mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+            except ValueError:
+                return False
+            return mechanism == "rsassa_pkcs1v15"
+
+        async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
+            if dry_run and self._is_rsa_pkcs1(digest_algorithm):
+                return bytes((self.signing_cert.public_key.bit_size + 7) // 8)
+            return self.sign_raw(data, digest_algorithm)
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            if not self._is_rsa_pkcs1(digest_algorithm):
+                return super().sign_raw(data, digest_algorithm)
+            if self._private_key is None:
+                self._private_key = load_der_private_key(self.signing_key.dump(), password=None)
+            return self._private_key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+
+    return SealSigner
+
+
+@lru_cache(maxsize=4)
+def _load_signer(key_path: str, cert_path: str, chain_paths: tuple[str, ...], _stamp: tuple[float, ...]):
+    # _stamp (the files' mtimes) is part of the cache key so that a renewed key or certificate is picked up.
+    from pyhanko.sign import signers
+
+    loaded = signers.SimpleSigner.load(key_path, cert_path, ca_chain_files=chain_paths or None)
+    if loaded is None:  # pyHanko logs the cause and returns None
+        raise SealError(f"cannot load the seal key {key_path!r} or certificate {cert_path!r}")
+    return _seal_signer_class()(
+        signing_cert=loaded.signing_cert, signing_key=loaded.signing_key, cert_registry=loaded.cert_registry
+    )
+
+
+def _default_chain() -> tuple[str, ...]:
+    chain = getattr(settings, "SLIP_SEAL_CHAIN", "")
+    if isinstance(chain, str):
+        return (chain,) if chain else ()
+    return tuple(str(path) for path in chain)
+
+
+def seal_pdf(
+    pdf: bytes,
+    *,
+    key_path: str | Path | None = None,
+    cert_path: str | Path | None = None,
+    chain_paths: tuple[str | Path, ...] | list[str | Path] | None = None,
+) -> bytes:
+    """Add the issuer's PAdES seal (a certification signature: no later change allowed) to ``pdf``.
+
+    Paths default to settings.SLIP_SEAL_KEY, SLIP_SEAL_CERT and SLIP_SEAL_CHAIN. Raises SealError when the key
+    material cannot be loaded.
+    """
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.fields import MDPPerm
+
+    key = str(key_path or settings.SLIP_SEAL_KEY)
+    cert = str(cert_path or settings.SLIP_SEAL_CERT)
+    chain = _default_chain() if chain_paths is None else tuple(str(path) for path in chain_paths)
+    try:
+        stamp = tuple(Path(path).stat().st_mtime for path in (key, cert, *chain))
+    except OSError as exc:
+        raise SealError(f"seal key material missing: {exc}") from exc
+    signer = _load_signer(key, cert, chain, stamp)
+    signer_name = signer.signing_cert.subject.native.get("common_name") or None
+
+    metadata = signers.PdfSignatureMetadata(
+        field_name=SEAL_FIELD_NAME,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        name=signer_name,
+        reason=SEAL_REASON,
+        location=SEAL_LOCATION,
+        certify=True,
+        docmdp_permissions=MDPPerm.NO_CHANGES,
+    )
+    writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    _align_producer_with_xmp(writer)
+    output = signers.PdfSigner(metadata, signer=signer).sign_pdf(writer)
+    return output.getvalue()
+
+
+def _align_producer_with_xmp(writer) -> None:
+    """Keep the Info dictionary's /Producer equal to the XMP pdf:Producer, as PDF/A requires.
+
+    On writing, pyHanko sets XMP pdf:Producer to its own name but *appends* that name to an existing Info
+    /Producer ("WeasyPrint 70.0; pyHanko …"), and a PDF/A validator rejects the mismatch. Setting Info /Producer
+    to pyHanko's name first makes both the same.
+    """
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.metadata.model import VENDOR
+
+    if "/Metadata" not in writer.root:
+        return
+    try:
+        info_ref = writer.trailer.raw_get("/Info")
+    except KeyError:
+        return
+    if isinstance(info_ref, generic.IndirectObject):
+        info_ref.get_object()["/Producer"] = generic.TextStringObject(VENDOR)
+        writer.mark_update(info_ref)
+
+
+@dataclass(frozen=True)
+class SealStatus:
+    intact: bool  # the signed bytes hash to the value in the signature
+    valid: bool  # the signature over that hash checks out with the certificate's key
+    trusted: bool  # the certificate chains to one of the given roots, may sign, and is not known revoked
+    signer_common_name: str
+    signed_at: datetime | None  # the signer's own claim (no timestamp authority is involved)
+    unmodified: bool = False  # nothing was added to the file after the seal
+    revoked: bool = False  # a given CRL lists the seal's certificate (or one above it)
+
+    @property
+    def ok(self) -> bool:
+        return self.intact and self.valid and self.trusted and self.unmodified
+
+
+NOT_SEALED = SealStatus(intact=False, valid=False, trusted=False, signer_common_name="", signed_at=None)
+
+
+def verify_pdf_seal(
+    pdf: bytes,
+    *,
+    trust_roots_pem_paths: tuple[str | Path, ...] | list[str | Path],
+    crl_paths: tuple[str | Path, ...] | list[str | Path] = (),
+) -> SealStatus:
+    """Validate the issuer's seal in ``pdf`` against the given trusted certificates (PEM or DER files).
+
+    Self-signed certificates in the files are trust anchors; the others (intermediates) only help build the
+    path. With ``crl_paths`` (PEM or DER), revocation is checked against those CRLs and must be decidable
+    (hard-fail); without them it is not checked, since nothing is ever fetched from the network here. A file
+    that is not a PDF or carries no seal gives NOT_SEALED rather than an exception.
+    """
+    from asn1crypto import crl as asn1_crl
+    from asn1crypto import pem
+    from pyhanko.keys import load_certs_from_pemder
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    # What a damaged or hostile file makes pyHanko raise while reading it, found by flipping bytes at random:
+    # besides its own errors, a broken compressed stream (zlib.error), a garbled filter name
+    # (NotImplementedError) and a malformed xref stream (an AssertionError in its xref reader).
+    unreadable = (
+        PdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        IndexError,
+        zlib.error,
+        NotImplementedError,
+        AssertionError,
+    )
+    certs = list(load_certs_from_pemder([str(path) for path in trust_roots_pem_paths]))
+    crls = []
+    for path in crl_paths:
+        raw = Path(path).read_bytes()
+        ders = [der for _, _, der in pem.unarmor(raw, multiple=True)] if pem.detect(raw) else [raw]
+        crls.extend(asn1_crl.CertificateList.load(der) for der in ders)
+    context = ValidationContext(
+        trust_roots=[cert for cert in certs if cert.self_signed],
+        other_certs=[cert for cert in certs if not cert.self_signed],
+        crls=crls,
+        revocation_mode="hard-fail" if crls else "soft-fail",
+        allow_fetching=False,
+    )
+    try:
+        reader = PdfFileReader(BytesIO(pdf), strict=False)
+        signatures = reader.embedded_signatures
+    except unreadable:
+        return NOT_SEALED
+    seal = next((sig for sig in signatures if sig.field_name == SEAL_FIELD_NAME), None)
+    if seal is None:
+        return NOT_SEALED
+    try:
+        status = validate_pdf_signature(
+            seal,
+            context,
+            key_usage_settings=KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"}),
+        )
+    except unreadable:
+        return NOT_SEALED
+    return SealStatus(
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+        signer_common_name=status.signing_cert.subject.native.get("common_name", ""),
+        signed_at=status.signer_reported_dt,
+        unmodified=status.coverage == SignatureCoverageLevel.ENTIRE_FILE and bool(status.docmdp_ok),
+        revoked=status.revoked,
+    )
