@@ -46,7 +46,15 @@ from .constants import (
     SubjectOutcome,
 )
 from .errors import Conflict, NotAllowed, NotFound
-from .models import Application, ApplicationDocument, ApplicationSubject, Consent, RegistryRecord, UsedNonce
+from .models import (
+    Application,
+    ApplicationDocument,
+    ApplicationSubject,
+    Consent,
+    Notification,
+    RegistryRecord,
+    UsedNonce,
+)
 from .notifications import notify
 from .roles import role_of
 
@@ -975,3 +983,16 @@ def consents_lapse(*, now: dt.datetime | None = None, application_ids: Iterable[
             )
             lapsed += 1
     return lapsed
+
+
+# --- The personal cabinet -------------------------------------------------------------------------------------
+
+
+def notification_mark_read(*, actor: Any, notification: Notification) -> Notification:
+    """Mark a message of the actor's own cabinet as read (once: a second call keeps the first time)."""
+    if notification.recipient_id != getattr(actor, "pk", None):
+        raise NotFound("not_found", _("No such notification."))
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+        notification.refresh_from_db(fields=["read_at"])
+    return notification

@@ -35,20 +35,27 @@ logger = logging.getLogger(__name__)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # 32 symbols: 5 bits each, no 0/O or 1/I to misread
 CODE_GROUPS = 5  # 5 groups of 4: 100 bits, printed on the slip and typed by whoever checks it
 
-ISSUER = ("«Азаматтарға арналған үкімет» мемлекеттік корпорациясы",
-          "Государственная корпорация «Правительство для граждан»")
+ISSUER = (
+    "«Азаматтарға арналған үкімет» мемлекеттік корпорациясы",
+    "Государственная корпорация «Правительство для граждан»",
+)
 MIGRATION_ISSUER = ("ҚР ІІМ Көші-қон қызметі", "Миграционная служба МВД РК")
 CHANNELS = {
     Channel.PORTAL: ("«Электрондық үкімет» веб-порталы", "Веб-портал «электронного правительства»"),
     Channel.STATE_CORPORATION: ("Мемлекеттік корпорация", "Государственная корпорация"),
-    Channel.SERVICE_PROVIDER: ("Көрсетілетін қызметті беруші (көші-қон қызметі)",
-                               "Услугодатель (миграционная служба)"),
+    Channel.SERVICE_PROVIDER: (
+        "Көрсетілетін қызметті беруші (көші-қон қызметі)",
+        "Услугодатель (миграционная служба)",
+    ),
 }
 DOCUMENT_NAMES = {
     IdentityDocumentType.ID_CARD: ("Жеке куәлік", "Удостоверение личности"),
     IdentityDocumentType.PASSPORT: ("Паспорт", "Паспорт"),
     IdentityDocumentType.RESIDENCE_PERMIT: ("Шетелдіктің тұруға ықтиярхаты", "Вид на жительство иностранца"),
-    IdentityDocumentType.STATELESS_CERTIFICATE: ("Азаматтығы жоқ адамның куәлігі", "Удостоверение лица без гражданства"),
+    IdentityDocumentType.STATELESS_CERTIFICATE: (
+        "Азаматтығы жоқ адамның куәлігі",
+        "Удостоверение лица без гражданства",
+    ),
     IdentityDocumentType.REFUGEE_CERTIFICATE: ("Босқын куәлігі", "Удостоверение беженца"),
 }
 
@@ -88,16 +95,27 @@ def _slip_data(*, subject: ApplicationSubject, number: str, code: str, issued_at
     if application.case_type == CaseType.EMIGRATION:
         cert = documents[DocumentType.POLICE_EMIGRATION_CERTIFICATE]
         country = country_names(cert.country)
-        ground = pdf.SlipGround(case_type=CaseType.EMIGRATION, permit_number=cert.number,
-                                permit_issued_on=cert.issued_on, country_kk=country[0], country_ru=country[1])
+        ground = pdf.SlipGround(
+            case_type=CaseType.EMIGRATION,
+            permit_number=cert.number,
+            permit_issued_on=cert.issued_on,
+            country_kk=country[0],
+            country_ru=country[1],
+        )
         destination = pdf.SlipDestination(country_kk=country[0], country_ru=country[1])
     elif application.case_type == CaseType.COURT_DECISION:
         decision = documents[DocumentType.COURT_DECISION]
-        ground = pdf.SlipGround(case_type=CaseType.COURT_DECISION, court_kk=decision.court,
-                                court_case_number=decision.case_number, decision_on=decision.decided_on,
-                                decision_in_force_on=decision.in_force_on)
+        ground = pdf.SlipGround(
+            case_type=CaseType.COURT_DECISION,
+            court_kk=decision.court,
+            court_case_number=decision.case_number,
+            decision_on=decision.decided_on,
+            decision_in_force_on=decision.in_force_on,
+        )
     else:
-        ground = pdf.SlipGround(case_type=CaseType.OWNER_APPLICATION, owner_full_name=application.applicant.full_name)
+        ground = pdf.SlipGround(
+            case_type=CaseType.OWNER_APPLICATION, owner_full_name=application.applicant.full_name
+        )
     issuer = MIGRATION_ISSUER if application.channel == Channel.SERVICE_PROVIDER else ISSUER
     channel = CHANNELS[application.channel]
     return pdf.SlipData(
@@ -109,20 +127,38 @@ def _slip_data(*, subject: ApplicationSubject, number: str, code: str, issued_at
         channel_ru=channel[1],
         application_number=application.number,
         person=pdf.SlipPerson(
-            iin=person.iin, last_name=person.last_name, first_name=person.first_name,
-            patronymic=person.patronymic, birth_date=person.birth_date, birth_place=person.birth_place,
-            sex="male" if person.sex == Sex.MALE else "female", citizenship_kk=citizenship[0],
+            iin=person.iin,
+            last_name=person.last_name,
+            first_name=person.first_name,
+            patronymic=person.patronymic,
+            birth_date=person.birth_date,
+            birth_place=person.birth_place,
+            sex="male" if person.sex == Sex.MALE else "female",
+            citizenship_kk=citizenship[0],
             citizenship_ru=citizenship[1],
-            document=pdf.IdentityDocument(type_kk=doc_kk, type_ru=doc_ru, number=person.document_number,
-                                          issued_on=person.document_issued_on,
-                                          issued_by_kk=person.document_issued_by),
+            document=pdf.IdentityDocument(
+                type_kk=doc_kk,
+                type_ru=doc_ru,
+                number=person.document_number,
+                issued_on=person.document_issued_on,
+                issued_by_kk=person.document_issued_by,
+            ),
         ),
         address_left=pdf.SlipAddress(
-            region_kk=dwelling.region, district_kk=dwelling.district, locality_kk=dwelling.locality,
-            street_kk=dwelling.street, building=dwelling.building, kato=dwelling.kato,
-            address_code=dwelling.address_code, block=dwelling.block, apartment=dwelling.apartment,
-            postcode=dwelling.postcode, region_ru=dwelling.region_ru, district_ru=dwelling.district_ru,
-            locality_ru=dwelling.locality_ru, street_ru=dwelling.street_ru,
+            region_kk=dwelling.region,
+            district_kk=dwelling.district,
+            locality_kk=dwelling.locality,
+            street_kk=dwelling.street,
+            building=dwelling.building,
+            kato=dwelling.kato,
+            address_code=dwelling.address_code,
+            block=dwelling.block,
+            apartment=dwelling.apartment,
+            postcode=dwelling.postcode,
+            region_ru=dwelling.region_ru,
+            district_ru=dwelling.district_ru,
+            locality_ru=dwelling.locality_ru,
+            street_ru=dwelling.street_ru,
         ),
         registered_on=registration.registered_on,
         deregistered_on=registration.ended_on,
@@ -148,31 +184,46 @@ def slip_issue(*, actor: Any, subject: ApplicationSubject, check_role: bool = Tr
     if check_role:
         check_can_act(actor, subject.application)
     if subject.outcome != SubjectOutcome.DEREGISTERED:
-        raise Conflict(rules.NOT_DEREGISTERED, _("A slip is issued only to a person who has been deregistered."))
+        raise Conflict(
+            rules.NOT_DEREGISTERED, _("A slip is issued only to a person who has been deregistered.")
+        )
     if DepartureSlip.objects.filter(subject=subject).exists():
         raise Conflict(rules.SLIP_ALREADY_ISSUED, _("This person's departure slip has already been issued."))
 
     number = f"KP-{timezone.localdate():%Y%m%d}-{secrets.token_hex(4).upper()}"
     code = new_verification_code()
     issued_at = timezone.now()
-    document = pdf.seal_pdf(pdf.render_slip_pdf(_slip_data(subject=subject, number=number, code=code,
-                                                           issued_at=issued_at)))
+    document = pdf.seal_pdf(
+        pdf.render_slip_pdf(_slip_data(subject=subject, number=number, code=code, issued_at=issued_at))
+    )
     storage = slip_storage()
     file_name = storage.save(f"{uuid.uuid4().hex}.pdf", ContentFile(document))
     try:
         with transaction.atomic():
             slip = DepartureSlip.objects.create(
-                number=number, subject=subject, verification_code=code, file_name=file_name,
-                sha256=hashlib.sha256(document).hexdigest(), size=len(document), issued_at=issued_at,
+                number=number,
+                subject=subject,
+                verification_code=code,
+                file_name=file_name,
+                sha256=hashlib.sha256(document).hexdigest(),
+                size=len(document),
+                issued_at=issued_at,
                 issued_by=actor if getattr(actor, "is_authenticated", False) else None,
             )
             application = subject.application
-            notify(recipient=application.applicant.account, kind=NotificationKind.SLIP_ISSUED,
-                   application=application, slip=number, number=application.number)
+            notify(
+                recipient=application.applicant.account,
+                kind=NotificationKind.SLIP_ISSUED,
+                application=application,
+                slip=number,
+                number=application.number,
+            )
             audit_log(actor=actor, action="slip.issue", target=slip, application=application.number)
     except IntegrityError as exc:
         storage.delete(file_name)
-        raise Conflict(rules.SLIP_ALREADY_ISSUED, _("This person's departure slip has already been issued.")) from exc
+        raise Conflict(
+            rules.SLIP_ALREADY_ISSUED, _("This person's departure slip has already been issued.")
+        ) from exc
     except Exception:
         storage.delete(file_name)
         raise

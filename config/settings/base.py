@@ -137,6 +137,8 @@ SERVICE_TERM_MINUTES = 30
 # Applicants' EDS: the trusted CA certificates (roots and intermediates) and the CA's CRL (PEM or DER).
 EDS_TRUST_ROOTS = env.str("EDS_TRUST_ROOTS", default=str(VAR_DIR / "pki" / "ca.pem"))
 EDS_CRL = env.str("EDS_CRL", default=str(VAR_DIR / "pki" / "ca.crl"))
+# The signature verifier (deregistration.eds.backends): RSA XML-DSig here; a GOST adapter (e.g. NCANode) later.
+EDS_VERIFIER = env.str("EDS_VERIFIER", default="deregistration.eds.backends.XmlDsigVerifier")
 # A signed request must have been made within this many minutes of the server's clock.
 EDS_MAX_CLOCK_SKEW_MINUTES = 10
 # The demo signer signs with demo citizens' keys; it exists for development only (DEBUG on).
@@ -148,22 +150,51 @@ SLIP_SEAL_KEY = env.str("SLIP_SEAL_KEY", default=str(VAR_DIR / "pki" / "seal.key
 SLIP_SEAL_CHAIN = env.str("SLIP_SEAL_CHAIN", default=str(VAR_DIR / "pki" / "ca.pem"))
 
 REST_FRAMEWORK = {
+    # Token first: its authenticate_header makes an anonymous call a 401 (session auth alone would give 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "deregistration.api.pagination.KeysetPagination",
+    "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "deregistration.api.exceptions.api_exception_handler",
+    # Throttles count in the default cache: with several server processes, point CACHES at a shared one.
+    "DEFAULT_THROTTLE_RATES": {
+        # POST /api/v1/auth/token/, per client address: the brake on password guessing.
+        "auth": env.str("API_THROTTLE_AUTH", default="10/min"),
+        # POST /api/v1/applications/, per user.
+        "submit": env.str("API_THROTTLE_SUBMIT", default="30/min"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Deregistration portal API",
-    "DESCRIPTION": "Deregistration of residents from their place of residence (Republic of Kazakhstan).",
+    "DESCRIPTION": (
+        "Deregistration of residents from their place of residence (Republic of Kazakhstan). "
+        "Authenticate with `Authorization: Token <token>` from `POST /api/v1/auth/token/`, or a session. "
+        "Messages follow `Accept-Language` (kk, ru, en)."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStatusEnum": "deregistration.constants.Status",
+        "CaseTypeEnum": "deregistration.constants.CaseType",
+        "ChannelEnum": "deregistration.constants.Channel",
+        "RefusalGroundEnum": "deregistration.constants.RefusalGround",
+        "ConsentDecisionEnum": "deregistration.constants.ConsentDecision",
+        "SubjectOutcomeEnum": "deregistration.constants.SubjectOutcome",
+        "RoleEnum": "deregistration.constants.Role",
+        "DocumentTypeEnum": "deregistration.constants.DocumentType",
+        "NotificationKindEnum": "deregistration.constants.NotificationKind",
+    },
 }
 
 LOGGING = {
