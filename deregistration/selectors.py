@@ -59,7 +59,11 @@ def application_get(*, actor: Any, number: str) -> Application:
 
 
 def notifications_for(*, actor: Any) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=actor).select_related("application").order_by("-created_at", "-id")
+    return (
+        Notification.objects.filter(recipient=actor)
+        .select_related("application")
+        .order_by("-created_at", "-id")
+    )
 
 
 def notification_get(*, actor: Any, notification_id: int) -> Notification:

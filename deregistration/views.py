@@ -29,9 +29,13 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     try:
         slip = slip_by_code(code=code)
     except NotFound:
-        response = render(request, "deregistration/slip_verify.html", {"searched": True, "code": code}, status=404)
+        response = render(
+            request, "deregistration/slip_verify.html", {"searched": True, "code": code}, status=404
+        )
     else:
-        response = render(request, "deregistration/slip_verify.html", {"searched": True, "slip": slip, "code": code})
+        response = render(
+            request, "deregistration/slip_verify.html", {"searched": True, "slip": slip, "code": code}
+        )
     patch_cache_control(response, no_store=True)
     response["X-Robots-Tag"] = "noindex"
     return response

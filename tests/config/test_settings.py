@@ -15,7 +15,12 @@ def manage(*args, **env):
     environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
     environment.update(env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -23,7 +28,9 @@ PRODUCTION = {"DJANGO_SETTINGS_MODULE": "config.settings.production", "ALLOWED_H
 
 
 def test_production_profile_passes_the_deployment_checks():
-    result = manage("check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=secrets.token_urlsafe(64), **PRODUCTION)
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=secrets.token_urlsafe(64), **PRODUCTION
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -45,6 +52,15 @@ def test_embedded_default_is_sqlite_and_database_url_selects_postgresql():
 
 def test_production_profile_turns_the_demo_signer_off_whatever_the_environment_says():
     code = "from django.conf import settings; print(settings.EDS_DEMO_SIGNER, settings.DEBUG)"
-    result = manage("shell", "-v", "0", "-c", code, SECRET_KEY=secrets.token_urlsafe(64), EDS_DEMO_SIGNER="true", DEBUG="true",
-                    **PRODUCTION)
+    result = manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        code,
+        SECRET_KEY=secrets.token_urlsafe(64),
+        EDS_DEMO_SIGNER="true",
+        DEBUG="true",
+        **PRODUCTION,
+    )
     assert result.stdout.strip() == "False False", result.stderr

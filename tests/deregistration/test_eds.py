@@ -921,7 +921,7 @@ def test_production_settings_switch_the_demo_signer_off():
         "except eds.DemoSignerDisabled:\n"
         "    print('refused')\n"
     )
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=PROJECT_DIR,
         env=environment,

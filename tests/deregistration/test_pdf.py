@@ -308,7 +308,7 @@ def test_qr_code_decodes_to_the_verification_url(slip_pdf, tmp_path):
 
     source = tmp_path / "slip.pdf"
     source.write_bytes(slip_pdf)
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         ["pdftoppm", "-png", "-r", "150", "-singlefile", str(source), str(tmp_path / "page")],  # noqa: S607
         check=True,
     )
@@ -321,7 +321,7 @@ def test_weasyprint_is_not_imported_with_the_module():
         "import django, sys; django.setup(); import deregistration.pdf; "
         "print('weasyprint' in sys.modules, 'pyhanko' in sys.modules)"
     )
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
