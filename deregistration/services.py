@@ -436,6 +436,9 @@ def application_submit(
             )
         except eds.EDSError as exc:
             raise _invalid({"signed_request": [ValidationError(exc.message, code=exc.code)]}) from exc
+        # A replay is told as such, whatever else changed since; the unique index decides the races.
+        if UsedNonce.objects.filter(nonce=signed.nonce).exists():
+            raise Conflict(eds.NONCE_REPLAYED, _("This signed request has already been used."), field="signed_request")
 
     # 5. The rules of the case, and (walk-in) the checklist of documents.
     today = timezone.localdate()

@@ -130,3 +130,25 @@ def walk_in_documents(case_type, subjects, *, today=None):
             }
         )
     return documents
+
+
+@pytest.fixture(scope="session")
+def seal_files(tmp_path_factory):
+    """The issuer's seal for departure slips: a throwaway CA and a "State Corporation" certificate, as files."""
+    from deregistration import pki
+
+    directory = tmp_path_factory.mktemp("seal")
+    ca = pki.make_ca("Test NCA Root")
+    seal = pki.make_seal_certificate(ca, common_name="Мемлекеттік корпорация (TEST)")
+    pki.write_certificate(directory / "ca.pem", ca.certificate)
+    pki.write_certified_key(directory / "seal.pem", directory / "seal.key.pem", seal)
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def _slip_seal(settings, seal_files, tmp_path):
+    """Every test seals slips with the test seal and stores them in its own folder."""
+    settings.SLIP_SEAL_CERT = str(seal_files / "seal.pem")
+    settings.SLIP_SEAL_KEY = str(seal_files / "seal.key.pem")
+    settings.SLIP_SEAL_CHAIN = str(seal_files / "ca.pem")
+    settings.MEDIA_ROOT = tmp_path / "media"
