@@ -1,14 +1,19 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from citizens.accounts import citizen_account_create
-from citizens.demo import DESIGN_OWNER_IIN, DESIGN_RESIDENT_IIN, demo_population
-from citizens.models import Dwelling, Person
+from citizens.demo import DESIGN_ADDRESS_CODE, DESIGN_OWNER_IIN, DESIGN_RESIDENT_IIN, demo_population
+from citizens.models import Dwelling, Person, Registration
 from citizens.population import population_import
 from deregistration.accounts import staff_account_create
+from deregistration.models import Application
 from deregistration.pki import CitizenIdentity, ensure_demo_pki
+from deregistration.services import application_complete, application_submit
 
 DEMO_PASSWORD = "Demo-pass-2026"  # noqa: S105 - printed for the demo on purpose; never used in production
 STAFF = [("operator", "operator"), ("migration", "migration"), ("supervisor", "supervisor")]
@@ -38,6 +43,7 @@ class Command(BaseCommand):
                 for p in Person.objects.order_by("iin")
             ],
         )
+        cases = self.demo_cases() if not Application.objects.exists() else []
         created = sum(summary.created.values())
         self.stdout.write(
             self.style.SUCCESS(
@@ -45,6 +51,8 @@ class Command(BaseCommand):
                 f"{created} rows added now). Demo EDS keys in {pki_dir} (never commit them)."
             )
         )
+        for line in cases:
+            self.stdout.write(f"  demo case: {line}")
         self.stdout.write(f"\nAll demo passwords: {DEMO_PASSWORD}")
         self.stdout.write("Back-office (http://127.0.0.1:8000/admin/):")
         for username, role in [*STAFF, ("admin", "administrator")]:
@@ -68,3 +76,110 @@ class Command(BaseCommand):
                 logins[owners[1].person.iin] = f"the other co-owner of {dwelling.address_code}"
                 break
         return logins
+
+    def demo_cases(self) -> list[str]:
+        """A few cases for the back-office to show: a completed emigration with its slip, a walk-in owner's
+        application waiting for an operator, a foreigner's case waiting for the migration service."""
+        User = get_user_model()
+        operator = User.objects.get(username="operator")
+        migration = User.objects.get(username="migration")
+        today = timezone.localdate()
+        single_owner = [
+            d
+            for d in Dwelling.objects.order_by("address_code").prefetch_related("ownerships")
+            if d.ownerships.filter(until__isnull=True).count() == 1 and d.address_code != DESIGN_ADDRESS_CODE
+        ]
+        identity = {
+            "type": "applicant_identity_document",
+            "number": "045600001",
+            "issued_on": "2020-01-10",
+            "issued_by": "ҚР ІІМ",
+        }
+        lines = []
+
+        def residents(dwelling, category):
+            owner_ids = set(dwelling.ownerships.values_list("person_id", flat=True))
+            return [
+                r.person
+                for r in Registration.objects.active()
+                .filter(dwelling=dwelling, kind="permanent")
+                .select_related("person")
+                .order_by("person__iin")
+                if r.person_id not in owner_ids
+                and r.person.category == category
+                and r.person.age_on(today) >= 16
+            ]
+
+        # 1. Leaving for Germany: completed by an operator; the slip is issued.
+        for dwelling in single_owner:
+            leaving = residents(dwelling, "citizen")
+            if leaving:
+                person = leaving[0]
+                application = application_submit(
+                    actor=operator,
+                    case_type="emigration",
+                    channel="state_corporation",
+                    address_code=dwelling.address_code,
+                    applicant_iin=person.iin,
+                    subjects=[person.iin],
+                    documents=[
+                        identity,
+                        {
+                            "type": "police_emigration_certificate",
+                            "number": "ПК-2026-0042",
+                            "issued_on": (today - timedelta(days=12)).isoformat(),
+                            "issued_by": "Алматы қ. ПД",
+                            "country": "DEU",
+                        },
+                        {
+                            "type": "surrendered_id_card",
+                            "number": person.document_number,
+                            "issued_on": person.document_issued_on.isoformat(),
+                            "issued_by": person.document_issued_by,
+                            "iin": person.iin,
+                        },
+                    ],
+                ).application
+                application_complete(actor=operator, application=application)
+                lines.append(f"{application.number} emigration, completed, slip issued")
+                single_owner.remove(dwelling)
+                break
+        # 2. An owner's walk-in application waiting for an operator.
+        for dwelling in single_owner:
+            tenants = residents(dwelling, "citizen")
+            if tenants:
+                owner = dwelling.ownerships.get(until__isnull=True).person
+                application = application_submit(
+                    actor=operator,
+                    case_type="owner_application",
+                    channel="state_corporation",
+                    address_code=dwelling.address_code,
+                    applicant_iin=owner.iin,
+                    subjects=[tenants[0].iin],
+                    documents=[
+                        identity,
+                        {"type": "owner_application_form", "number": "Ө-1", "issued_on": today.isoformat()},
+                    ],
+                ).application
+                lines.append(f"{application.number} owner's application, waiting for an operator")
+                break
+        # 3. A foreigner deregistered on the owner's application: the migration service's case.
+        for dwelling in single_owner:
+            foreigners = residents(dwelling, "foreign_resident")
+            if foreigners:
+                owner = dwelling.ownerships.get(until__isnull=True).person
+                application = application_submit(
+                    actor=migration,
+                    case_type="owner_application",
+                    channel="service_provider",
+                    address_code=dwelling.address_code,
+                    applicant_iin=owner.iin,
+                    subjects=[foreigners[0].iin],
+                    documents=[
+                        identity,
+                        {"type": "owner_application_form", "number": "Ө-2", "issued_on": today.isoformat()},
+                    ],
+                ).application
+                lines.append(f"{application.number} foreigner, waiting for the migration service")
+                break
+        return lines

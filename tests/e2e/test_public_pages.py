@@ -1,0 +1,62 @@
+"""The public pages in a real browser: the start page and the slip verification the QR code leads to."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.db import connection
+
+from deregistration.models import DepartureSlip
+from deregistration.services import application_complete, application_submit
+from tests.conftest import walk_in_documents
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def serious_violations(page):
+    results = Axe().run(page)
+    return [v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_start_page_in_kazakh_is_accessible(live_server, page):
+    page.goto(live_server.url + "/")
+    assert page.locator("html").get_attribute("lang") == "kk"
+    assert "ХҚТ ТП АЖ" in page.content()
+    assert serious_violations(page) == []
+
+
+def issue_slip(household, operator):
+    try:
+        application = application_submit(
+            actor=operator,
+            case_type="owner_application",
+            channel="state_corporation",
+            address_code=household.dwelling.address_code,
+            applicant_iin=household.owner.iin,
+            subjects=[household.tenant.iin],
+            documents=walk_in_documents("owner_application", [household.tenant]),
+            issue_slip=True,
+        ).application
+        application_complete(actor=operator, application=application)
+    finally:
+        connection.close()
+
+
+def test_a_typed_verification_code_shows_the_slip_as_genuine(live_server, page, household, operator):
+    # pyHanko seals through asyncio.run(), which cannot run beside Playwright's event loop in this thread.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(issue_slip, household, operator).result()
+    slip = DepartureSlip.objects.get()
+
+    page.goto(live_server.url + "/verify/")
+    page.fill("#code", slip.verification_code.replace("-", " ").lower())  # as a person might type it
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"**/verify/{slip.verification_code}/")
+    assert slip.number in page.content()
+    assert household.tenant.initials in page.content()
+    assert household.tenant.iin not in page.content()
+    assert serious_violations(page) == []
+
+    page.goto(live_server.url + "/verify/AAAA-BBBB-CCCC-DDDD-EEEE/")
+    assert slip.number not in page.content()
+    assert page.locator(".result.bad").count() == 1
