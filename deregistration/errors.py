@@ -1,6 +1,6 @@
 """Domain errors the services raise besides ``ValidationError`` (bad input, 400).
 
-Each door maps them the same way: NotAllowed → 403, NotFound → 404, Conflict → 409.
+Each door maps them the same way: NotAllowed → 403, NotFound → 404, Conflict → 409, Unavailable → 503.
 """
 
 from __future__ import annotations
@@ -24,3 +24,7 @@ class NotFound(ServiceError):
 
 class Conflict(ServiceError):
     """The state of the case forbids it now: already completed, already deregistered, a replayed nonce."""
+
+
+class Unavailable(ServiceError):
+    """A part the service needs failed (rendering, sealing, storage); nothing was changed: try again."""

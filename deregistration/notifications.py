@@ -52,8 +52,22 @@ def notification_title(notification: Notification) -> str:
     return str(TEXTS[notification.kind][0])
 
 
+# An emigration or a court decision is no owner's statement about who lives at the address.
+COMPLETED_OTHER_CASE = _(
+    "Application %(number)s is completed: %(names)s deregistered from the place of residence at %(address)s. "
+    "The data were entered into ХҚТ ТП АЖ."
+)
+
+
 def notification_body(notification: Notification) -> str:
     template = TEXTS[notification.kind][1]
+    if notification.kind == NotificationKind.APPLICATION_COMPLETED and notification.params.get(
+        "case_type"
+    ) not in (
+        None,
+        "owner_application",
+    ):
+        template = COMPLETED_OTHER_CASE
     try:
         return str(template) % notification.params
     except (KeyError, TypeError, ValueError):

@@ -5,10 +5,13 @@ What an actor may not see is not found: the API answers 404, never 403, so numbe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
+
+from citizens.audit import audit_log
 
 from .constants import Role
 from .errors import NotFound
@@ -29,8 +32,23 @@ def _person_id(actor: Any) -> int | None:
     return actor.person.pk
 
 
-def applications_visible_to(*, actor: Any) -> QuerySet[Application]:
-    """Staff see every case; a citizen sees the cases they applied for."""
+def _is_staff(actor: Any) -> bool:
+    return is_staff_role(role_of(actor))
+
+
+def _lapse_due_consents() -> None:
+    """A list is a touch too: cases whose consent window has passed are refused before they are shown."""
+    from .services import consents_lapse  # the service layer owns the lapse
+
+    consents_lapse()
+
+
+def applications_visible_to(
+    *, actor: Any, status: str = "", case_type: str = "", iin: str = ""
+) -> QuerySet[Application]:
+    """Staff see every case; a citizen sees the cases they applied for. ``iin`` matches the applicant or a
+    subject. Cases whose consent window has passed are refused first."""
+    _lapse_due_consents()
     queryset = Application.objects.select_related("applicant", "dwelling").prefetch_related(
         Prefetch(
             "subjects",
@@ -38,6 +56,13 @@ def applications_visible_to(*, actor: Any) -> QuerySet[Application]:
         ),
         Prefetch("consents", queryset=Consent.objects.select_related("co_owner").order_by("id")),
     )
+    if status:
+        queryset = queryset.filter(status=status)
+    if case_type:
+        queryset = queryset.filter(case_type=case_type)
+    if iin:
+        named = ApplicationSubject.objects.filter(application=OuterRef("pk"), person__iin=iin)
+        queryset = queryset.filter(Q(applicant__iin=iin) | Exists(named))
     role = role_of(actor)
     if is_staff_role(role):
         return queryset
@@ -46,8 +71,21 @@ def applications_visible_to(*, actor: Any) -> QuerySet[Application]:
     return queryset.none()
 
 
+def applications_seen(*, actor: Any, applications: Sequence[Application], filtered_by_iin: bool) -> None:
+    """Log that a staff member saw a page of cases (and so their applicants' and subjects' data)."""
+    if _is_staff(actor) and applications:
+        audit_log(
+            actor=actor,
+            action="application.list",
+            object_type=Application._meta.label_lower,
+            applications=",".join(str(a.pk) for a in applications),
+            filtered_by_iin=filtered_by_iin,
+        )
+
+
 def application_get(*, actor: Any, number: str) -> Application:
-    """One case the actor may see, with the consent window checked first (a read is a touch)."""
+    """One case the actor may see, with the consent window checked first (a read is a touch). A staff read
+    is logged."""
     application = applications_visible_to(actor=actor).filter(number=number).first()
     if application is None:
         raise NotFound("not_found", _("No such application."))
@@ -55,7 +93,17 @@ def application_get(*, actor: Any, number: str) -> Application:
 
     if lapse_if_due(application):
         application = applications_visible_to(actor=actor).get(pk=application.pk)
+    if _is_staff(actor):
+        audit_log(actor=actor, action="application.view", target=application)
     return application
+
+
+def application_subject_get(*, application: Application, iin: str) -> ApplicationSubject:
+    """The subject of a case (one the actor may see) with this IIN; NotFound when the case names none."""
+    for subject in application.subjects.all():
+        if subject.person.iin == iin:
+            return subject
+    raise NotFound("not_found", _("This application names no such person."))
 
 
 def notifications_for(*, actor: Any) -> QuerySet[Notification]:
@@ -74,10 +122,11 @@ def notification_get(*, actor: Any, notification_id: int) -> Notification:
 
 
 def consents_for(*, actor: Any) -> QuerySet[Consent]:
-    """The consent requests addressed to the citizen."""
+    """The consent requests addressed to the citizen (lapsed ones shown as lapsed)."""
     person_id = _person_id(actor)
     if person_id is None:
         return Consent.objects.none()
+    _lapse_due_consents()
     return (
         Consent.objects.filter(co_owner_id=person_id)
         .select_related("application__applicant", "application__dwelling")
@@ -102,6 +151,17 @@ def registry_records(*, actor: Any, iin: str | None = None) -> QuerySet[Registry
     return queryset.filter(iin=iin) if iin else queryset
 
 
+def registry_records_seen(*, actor: Any, records: Sequence[RegistryRecord], filtered_by_iin: bool) -> None:
+    """Log that a staff member read a page of ХҚТ ТП АЖ records."""
+    audit_log(
+        actor=actor,
+        action="registry_record.list",
+        object_type=RegistryRecord._meta.label_lower,
+        records=",".join(str(r.pk) for r in records),
+        filtered_by_iin=filtered_by_iin,
+    )
+
+
 def slips_visible_to(*, actor: Any) -> QuerySet[DepartureSlip]:
     """Staff see every slip; a citizen sees the slips of the cases they applied for and their own."""
     queryset = DepartureSlip.objects.select_related("subject__person", "subject__application__applicant")
@@ -115,7 +175,10 @@ def slips_visible_to(*, actor: Any) -> QuerySet[DepartureSlip]:
 
 
 def slip_get(*, actor: Any, number: str) -> DepartureSlip:
+    """One slip the actor may see; a staff read is logged (downloads are logged by ``slips.slip_pdf``)."""
     slip = slips_visible_to(actor=actor).filter(number=number).first()
     if slip is None:
         raise NotFound("not_found", _("No such departure slip."))
+    if _is_staff(actor):
+        audit_log(actor=actor, action="slip.view", target=slip)
     return slip

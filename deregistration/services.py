@@ -106,6 +106,10 @@ def _parse_date(value: Any) -> dt.date | None:
     return None
 
 
+# Checked with their own messages in _parse_documents; the model's field checks (lengths) cover the rest.
+DOCUMENT_FIELDS_CHECKED_ABOVE = ("type", "issued_on", "decided_on", "in_force_on", "holder_iin", "country")
+
+
 def _parse_documents(
     raw: Sequence[Any], errors: dict[str, list[ValidationError]]
 ) -> list[ApplicationDocument]:
@@ -177,6 +181,13 @@ def _parse_documents(
                         % {"document": DocumentType(doc_type).label},
                         code=rules.INVALID_DOCUMENT,
                     )
+                )
+        try:
+            doc.clean_fields(exclude=["application", *DOCUMENT_FIELDS_CHECKED_ABOVE])
+        except ValidationError as exc:
+            for name, problems in exc.error_dict.items():
+                errors.setdefault(f"{where}.{name}", []).extend(
+                    ValidationError(p.messages[0], code=rules.INVALID_DOCUMENT) for p in problems
                 )
         documents.append(doc)
     return documents
@@ -438,7 +449,9 @@ def application_submit(
             raise _invalid({"signed_request": [ValidationError(exc.message, code=exc.code)]}) from exc
         # A replay is told as such, whatever else changed since; the unique index decides the races.
         if UsedNonce.objects.filter(nonce=signed.nonce).exists():
-            raise Conflict(eds.NONCE_REPLAYED, _("This signed request has already been used."), field="signed_request")
+            raise Conflict(
+                eds.NONCE_REPLAYED, _("This signed request has already been used."), field="signed_request"
+            )
 
     # 5. The rules of the case, and (walk-in) the checklist of documents.
     today = timezone.localdate()
@@ -722,6 +735,7 @@ def _complete_locked(*, actor: Any, application_id: int) -> Application:
         number=application.number,
         address=address,
         names=names,
+        case_type=application.case_type,
     )
     for subject in subjects:
         if subject.person_id != application.applicant_id:

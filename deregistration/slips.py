@@ -26,7 +26,7 @@ from citizens.constants import IdentityDocumentType, Sex
 from . import rules
 from .constants import CaseType, Channel, DocumentType, NotificationKind, SubjectOutcome
 from .countries import country_names
-from .errors import Conflict, NotFound
+from .errors import Conflict, NotFound, Unavailable
 from .models import ApplicationSubject, DepartureSlip
 from .notifications import notify
 
@@ -193,11 +193,32 @@ def slip_issue(*, actor: Any, subject: ApplicationSubject, check_role: bool = Tr
     number = f"KP-{timezone.localdate():%Y%m%d}-{secrets.token_hex(4).upper()}"
     code = new_verification_code()
     issued_at = timezone.now()
-    document = pdf.seal_pdf(
-        pdf.render_slip_pdf(_slip_data(subject=subject, number=number, code=code, issued_at=issued_at))
-    )
+    data = _slip_data(subject=subject, number=number, code=code, issued_at=issued_at)
+    try:
+        rendered = pdf.render_slip_pdf(data)
+    except Exception as exc:
+        logger.exception("departure slip %s: rendering failed", number)
+        raise Unavailable(
+            "slip_render_failed",
+            _("The departure slip could not be made; nothing was issued. Try again later."),
+        ) from exc
+    try:
+        document = pdf.seal_pdf(rendered)
+    except Exception as exc:
+        logger.exception("departure slip %s: the seal failed", number)
+        raise Unavailable(
+            "slip_seal_failed",
+            _("The departure slip could not be sealed; nothing was issued. Try again later."),
+        ) from exc
     storage = slip_storage()
-    file_name = storage.save(f"{uuid.uuid4().hex}.pdf", ContentFile(document))
+    try:
+        file_name = storage.save(f"{uuid.uuid4().hex}.pdf", ContentFile(document))
+    except OSError as exc:
+        logger.exception("departure slip %s: storage failed", number)
+        raise Unavailable(
+            "slip_storage_failed",
+            _("The departure slip could not be stored; nothing was issued. Try again later."),
+        ) from exc
     try:
         with transaction.atomic():
             slip = DepartureSlip.objects.create(
@@ -230,17 +251,25 @@ def slip_issue(*, actor: Any, subject: ApplicationSubject, check_role: bool = Tr
     return slip
 
 
-class SlipCorrupted(Exception):
-    """The stored bytes no longer match the SHA-256 recorded at issue."""
-
-
 def slip_pdf(*, actor: Any, slip: DepartureSlip) -> bytes:
-    """The slip's stored bytes, exactly as issued; the caller has checked the actor may see it. Logged."""
-    with slip_storage().open(slip.file_name, "rb") as stored:
-        document = stored.read()
+    """The slip's stored bytes, exactly as issued; the caller has checked the actor may see it. Logged.
+
+    Unavailable when the file cannot be read or its bytes no longer match the SHA-256 recorded at issue.
+    """
+    try:
+        with slip_storage().open(slip.file_name, "rb") as stored:
+            document = stored.read()
+    except OSError as exc:
+        logger.exception("departure slip %s: the stored file cannot be read", slip.number)
+        raise Unavailable(
+            "slip_unavailable", _("The stored departure slip cannot be read now. Try again later.")
+        ) from exc
     if hashlib.sha256(document).hexdigest() != slip.sha256:
+        # Never serve bytes other than those issued: this is a fault to investigate, not a slip to hand out.
         logger.error("departure slip %s: stored bytes do not match their SHA-256", slip.number)
-        raise SlipCorrupted(slip.number)
+        raise Unavailable(
+            "slip_unavailable", _("The stored departure slip cannot be read now. Try again later.")
+        )
     audit_log(actor=actor, action="slip.download", target=slip)
     return document
 

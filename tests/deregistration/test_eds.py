@@ -471,7 +471,9 @@ def test_certificate_of_a_legal_entity_is_refused(eds_pki):
     [
         pytest.param({"key_usage": {"key_encipherment"}}, id="encipherment only"),
         pytest.param({"key_usage": None}, id="no key usage"),
-        pytest.param({"key_usage": {"digital_signature", "key_encipherment"}}, id="NCA authentication key usage"),
+        pytest.param(
+            {"key_usage": {"digital_signature", "key_encipherment"}}, id="NCA authentication key usage"
+        ),
         pytest.param({"extended_key_usage": [ExtendedKeyUsageOID.CLIENT_AUTH]}, id="authentication key"),
     ],
 )

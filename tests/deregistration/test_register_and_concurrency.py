@@ -68,7 +68,7 @@ def run_at_once(*calls):
         try:
             barrier.wait(timeout=10)
             outcomes[index] = call()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
+        except Exception as exc:
             outcomes[index] = exc
         finally:
             close_old_connections()

@@ -313,6 +313,8 @@ def test_each_missing_document_is_refused_and_named(case_type, household, operat
         ({"issued_on": "2999-01-01"}, "documents[0].issued_on"),
         ({"issued_by": None}, "documents[0].issued_by"),
         ({"type": "birth_certificate"}, "documents[0].type"),
+        ({"number": "9" * 61}, "documents[0].number"),
+        ({"issued_by": "Ә" * 201}, "documents[0].issued_by"),
     ],
 )
 def test_a_malformed_document_is_refused_and_named(change, field, household, operator):

@@ -1,0 +1,368 @@
+"""What the API reads and writes. Serializers parse shapes and present objects; the rules are the services'.
+
+Input serializers check only the shape of a field (type, length, one of a fixed set); whether an IIN may be
+named, a dwelling is owned or a signature holds is decided by ``services.application_submit`` and friends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from citizens.constants import RegistrationKind
+from citizens.iin import iin_error
+from deregistration import rules
+from deregistration.constants import (
+    CaseType,
+    Channel,
+    ConsentDecision,
+    DocumentType,
+    NotificationKind,
+    RefusalGround,
+    Role,
+    Status,
+    SubjectOutcome,
+)
+from deregistration.models import Application, DepartureSlip, Notification, RegistryRecord
+from deregistration.notifications import notification_body, notification_title
+from deregistration.slips import verify_url
+
+IIN_PATTERN = r"^[0-9]{12}$"
+MAX_SIGNED_DOCUMENT = 256 * 1024  # characters; a signed request with its chain is a few kilobytes
+
+
+def _validate_iin(value: str) -> str:
+    problem = iin_error(value)
+    if problem is not None:
+        raise serializers.ValidationError(problem.message, code=problem.code)
+    return value
+
+
+# --- errors (for the schema) ------------------------------------------------------------------------------
+
+
+class FieldErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("Stable code, e.g. not_owner, not_registered_here."))
+    message = serializers.CharField(help_text=_("In the request's language."))
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text=_("Stable code, e.g. not_found, role_not_allowed, already_completed.")
+    )
+    detail = serializers.CharField(help_text=_("One line, in the request's language."))
+    field = serializers.CharField(
+        required=False, help_text=_("The field or header concerned, when there is one.")
+    )
+    retry_after = serializers.IntegerField(required=False, help_text=_("Seconds to wait (429 only)."))
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=["invalid"])
+    detail = serializers.CharField(help_text=_("One line naming the fields in error."))
+    errors = serializers.DictField(
+        child=FieldErrorSerializer(many=True),
+        help_text=_("Each field (documents[0].issued_on, subjects[1], signed_request, …) with its errors."),
+    )
+    reason_code = serializers.CharField(help_text=_("The first error's code."))
+    ground = serializers.ChoiceField(
+        choices=RefusalGround.choices, help_text=_("The reason's ground (Law on Public Services, art. 19).")
+    )
+
+
+# --- authentication and the caller ------------------------------------------------------------------------
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, help_text=_("A citizen's username is their IIN."))
+    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    iin = serializers.CharField(allow_null=True)
+    full_name = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices, allow_null=True)
+
+
+# --- dwellings --------------------------------------------------------------------------------------------
+
+
+class ResidentSerializer(serializers.Serializer):
+    iin = serializers.CharField(source="person.iin")
+    full_name = serializers.CharField(source="person.full_name")
+    kind = serializers.ChoiceField(choices=RegistrationKind.choices)
+    registered_on = serializers.DateField()
+
+
+class DwellingSerializer(serializers.Serializer):
+    address_code = serializers.CharField()
+    kato = serializers.CharField()
+    address = serializers.SerializerMethodField(help_text=_("One line, in the request's language."))
+    owners = serializers.SerializerMethodField(help_text=_("The IINs of the current owners."))
+    residents = ResidentSerializer(source="active_registrations", many=True)
+
+    def get_address(self, dwelling) -> str:
+        return dwelling.address_line(get_language() or "kk")
+
+    def get_owners(self, dwelling) -> list[str]:
+        return [ownership.person.iin for ownership in dwelling.current_ownerships]
+
+
+# --- applications -----------------------------------------------------------------------------------------
+
+
+class SubjectSerializer(serializers.Serializer):
+    iin = serializers.CharField(source="person.iin")
+    full_name = serializers.CharField(source="person.full_name")
+    outcome = serializers.ChoiceField(choices=SubjectOutcome.choices)
+    registry_record_id = serializers.IntegerField(allow_null=True)
+    slip_number = serializers.SerializerMethodField()
+
+    def get_slip_number(self, subject) -> str | None:
+        slip = getattr(subject, "slip", None)
+        return slip.number if slip is not None else None
+
+
+class ApplicationConsentSerializer(serializers.Serializer):
+    co_owner_iin = serializers.CharField(source="co_owner.iin")
+    decision = serializers.ChoiceField(choices=ConsentDecision.choices)
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+
+class RejectionSerializer(serializers.Serializer):
+    ground = serializers.ChoiceField(choices=RefusalGround.choices)
+    reason_code = serializers.CharField()
+    reason = serializers.CharField(help_text=_("The operator's comment, or the ground in words."))
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    applicant_iin = serializers.CharField(source="applicant.iin")
+    address_code = serializers.CharField(source="dwelling.address_code")
+    subjects = SubjectSerializer(many=True)
+    consents = ApplicationConsentSerializer(many=True)
+    rejection = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = [
+            "number",
+            "case_type",
+            "channel",
+            "status",
+            "submitted_at",
+            "deadline_at",
+            "completed_at",
+            "consent_expires_at",
+            "issue_slip",
+            "applicant_iin",
+            "address_code",
+            "subjects",
+            "consents",
+            "rejection",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(RejectionSerializer(allow_null=True))
+    def get_rejection(self, application) -> dict[str, Any] | None:
+        if application.status != Status.REJECTED:
+            return None
+        ground = application.rejection_ground
+        return {
+            "ground": ground,
+            "reason_code": application.rejection_reason_code,
+            "reason": application.rejection_comment or str(RefusalGround(ground).label),
+        }
+
+
+class ApplicationFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    case_type = serializers.ChoiceField(choices=CaseType.choices, required=False)
+    iin = serializers.CharField(
+        required=False,
+        max_length=12,
+        validators=[_validate_iin],
+        help_text=_("The applicant's or any subject's IIN."),
+    )
+
+
+class DocumentSerializer(serializers.Serializer):
+    """A document presented with a walk-in case; which fields each type needs is the checklist's business."""
+
+    type = serializers.ChoiceField(choices=DocumentType.choices)
+    number = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    issued_on = serializers.DateField(required=False, allow_null=True)
+    issued_by = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    iin = serializers.CharField(
+        required=False, allow_blank=True, max_length=12, help_text=_("The holder (per-person documents).")
+    )
+    country = serializers.CharField(
+        required=False, allow_blank=True, max_length=3, help_text=_("ISO 3166-1 alpha-3 (emigration).")
+    )
+    court = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    case_number = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    decided_on = serializers.DateField(required=False, allow_null=True)
+    in_force_on = serializers.DateField(required=False, allow_null=True)
+
+
+class ApplicationSubmitSerializer(serializers.Serializer):
+    case_type = serializers.ChoiceField(choices=CaseType.choices)
+    channel = serializers.ChoiceField(
+        choices=Channel.choices, help_text=_("A citizen applies only through the portal.")
+    )
+    address_code = serializers.CharField(max_length=64, help_text=_("The dwelling's РКА."))
+    applicant_iin = serializers.CharField(max_length=64)
+    subjects = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        allow_empty=True,
+        max_length=100,
+        help_text=_("The IINs of the persons to deregister."),
+    )
+    issue_slip = serializers.BooleanField(default=False)
+    documents = serializers.ListField(
+        child=DocumentSerializer(),
+        required=False,
+        max_length=50,
+        help_text=_("Walk-in cases: the documents the case's checklist asks for."),
+    )
+    signed_request = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=MAX_SIGNED_DOCUMENT,
+        help_text=_("Portal: the XML request signed with the applicant's EDS."),
+    )
+
+
+# --- decisions --------------------------------------------------------------------------------------------
+
+
+class RejectSerializer(serializers.Serializer):
+    ground = serializers.ChoiceField(
+        choices=RefusalGround.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("Derived from the reason code when left out."),
+    )
+    reason_code = serializers.ChoiceField(choices=sorted(rules.OPERATOR_REJECTION_REASONS))
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class SignedConsentSerializer(serializers.Serializer):
+    signed_consent = serializers.CharField(
+        trim_whitespace=False,
+        max_length=MAX_SIGNED_DOCUMENT,
+        help_text=_("The consent XML signed with the co-owner's EDS; its decision must match the endpoint."),
+    )
+
+
+# --- the cabinet ------------------------------------------------------------------------------------------
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    title = serializers.SerializerMethodField()
+    body = serializers.SerializerMethodField()
+    application_number = serializers.SerializerMethodField()
+    kind = serializers.ChoiceField(choices=NotificationKind.choices)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "application_number", "created_at", "read_at"]
+        read_only_fields = fields
+
+    def get_title(self, notification) -> str:
+        return notification_title(notification)
+
+    def get_body(self, notification) -> str:
+        return notification_body(notification)
+
+    def get_application_number(self, notification) -> str | None:
+        return notification.application.number if notification.application_id else None
+
+
+class ConsentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    application_number = serializers.CharField(source="application.number")
+    address_code = serializers.CharField(source="application.dwelling.address_code")
+    address = serializers.SerializerMethodField()
+    applicant_iin = serializers.CharField(source="application.applicant.iin")
+    subjects = serializers.SerializerMethodField(help_text=_("The IINs of the persons to deregister."))
+    decision = serializers.ChoiceField(choices=ConsentDecision.choices)
+    expires_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+    def get_address(self, consent) -> str:
+        return consent.application.dwelling.address_line(get_language() or "kk")
+
+    def get_subjects(self, consent) -> list[str]:
+        return [subject.person.iin for subject in consent.application.subjects.all()]
+
+
+# --- the register and slips -------------------------------------------------------------------------------
+
+
+class RegistryRecordSerializer(serializers.ModelSerializer):
+    full_name = serializers.CharField()
+
+    class Meta:
+        model = RegistryRecord
+        fields = [
+            "id",
+            "iin",
+            "full_name",
+            "address_code",
+            "kato",
+            "address",
+            "case_type",
+            "reason",
+            "basis",
+            "application_number",
+            "registered_on",
+            "effective_date",
+            "recorded_at",
+            "channel",
+        ]
+        read_only_fields = fields
+
+
+class RegistryFilterSerializer(serializers.Serializer):
+    iin = serializers.CharField(required=False, max_length=12, validators=[_validate_iin])
+
+
+class SlipSerializer(serializers.ModelSerializer):
+    slip_number = serializers.CharField(source="number", help_text=_("The same as number."))
+    application_number = serializers.CharField(source="subject.application.number")
+    iin = serializers.CharField(source="subject.person.iin")
+    verify_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DepartureSlip
+        fields = [
+            "number",
+            "slip_number",
+            "application_number",
+            "iin",
+            "issued_at",
+            "sha256",
+            "size",
+            "verify_url",
+        ]
+        read_only_fields = fields
+
+    def get_verify_url(self, slip) -> str:
+        return verify_url(slip.verification_code)
+
+
+class SlipVerificationSerializer(serializers.Serializer):
+    genuine = serializers.BooleanField()
+    number = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    initials = serializers.CharField(help_text=_("The person's initials only."))
