@@ -9,12 +9,12 @@ PYTEST_ARGS ?=
 
 .PHONY: run test install install-test system-deps lint migrate seed messages clean
 
-run: install
+run: install messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: install-test system-deps
+test: install-test system-deps messages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
@@ -48,8 +48,9 @@ lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-messages: install
-	$(PY) manage.py compilemessages --ignore=.venv
+# The .po files are the source; the compiled .mo files are built here, not committed.
+messages: $(VENV)/.installed
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache

@@ -109,67 +109,14 @@ def demo_slip_data() -> pdf.SlipData:
 
 
 def throwaway_seal(directory: Path) -> tuple[Path, Path, Path]:
-    """A self-signed CA and a seal certificate under it, written as PEM files: (key, cert, ca)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
+    """A CA and a seal certificate under it from the demo PKI's building blocks, as PEM files: (key, cert, ca)."""
+    from deregistration import pki
 
-    now = dt.datetime.now(dt.UTC)
-
-    def name(common_name: str) -> x509.Name:
-        return x509.Name(
-            [
-                x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),
-                x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-            ]
-        )
-
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(name("Bench Root CA"))
-        .issuer_name(name("Bench Root CA"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name("Bench Seal"))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
+    ca = pki.make_ca("Bench Root CA")
+    seal = pki.make_seal_certificate(ca)
     key_path, cert_path, ca_path = directory / "seal.key.pem", directory / "seal.pem", directory / "ca.pem"
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    ca_path.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    pki.write_certified_key(cert_path, key_path, seal)
+    pki.write_certificate(ca_path, ca.certificate)
     return key_path, cert_path, ca_path
 
 
@@ -197,13 +144,57 @@ def median_seconds(action: Callable[[], object], runs: int) -> float:
     return statistics.median(timings)
 
 
-def bench_serve_stored_slip(sealed: bytes, runs: int) -> float | None:
-    """Hook: time serving an already stored, sealed slip (storage read + permission check + response).
+def bench_serve_stored_slip(runs: int, key: Path, cert: Path, chain: list[Path], media: Path) -> float:
+    """Median time to serve an issued slip through the whole stack: GET /api/v1/slips/{number}/pdf/ with
+    Django's test client (middleware, session auth, the permission check, the audit row, the file read and
+    its SHA-256 check), on a throwaway in-memory SQLite database with one real case and its slip."""
+    from django.db import connection
+    from django.test import Client, override_settings
+    from django.test.utils import setup_test_environment, teardown_test_environment
 
-    Not measured yet: the view that streams a stored slip is still to be written. Return its median time in
-    seconds here and the table below prints it.
-    """
-    return None
+    from deregistration.services import application_complete, application_submit
+    from tests.conftest import walk_in_documents
+    from tests.factories import DwellingFactory, OwnershipFactory, PersonFactory, RegistrationFactory
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        with override_settings(
+            SLIP_SEAL_KEY=str(key),
+            SLIP_SEAL_CERT=str(cert),
+            SLIP_SEAL_CHAIN=str(chain[0]),
+            MEDIA_ROOT=media,
+            ALLOWED_HOSTS=["testserver"],
+        ):
+            from deregistration.accounts import staff_account_create
+
+            operator = staff_account_create(username="bench", role="operator", password="x", validate=False)  # noqa: S106
+            dwelling = DwellingFactory()
+            owner, tenant = PersonFactory(), PersonFactory()
+            OwnershipFactory(dwelling=dwelling, person=owner)
+            RegistrationFactory(person=tenant, dwelling=dwelling)
+            application = application_submit(
+                actor=operator,
+                case_type="owner_application",
+                channel="state_corporation",
+                address_code=dwelling.address_code,
+                applicant_iin=owner.iin,
+                subjects=[tenant.iin],
+                documents=walk_in_documents("owner_application", [tenant]),
+                issue_slip=True,
+            ).application
+            application_complete(actor=operator, application=application)
+            slip = application.subjects.get().slip
+            client = Client()
+            client.force_login(operator)
+            url = f"/api/v1/slips/{slip.number}/pdf/"
+            response = client.get(url)
+            if response.status_code != 200 or not response.content.startswith(b"%PDF"):
+                raise SystemExit(f"serving the slip failed: HTTP {response.status_code}")
+            return median_seconds(lambda: client.get(url), runs)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
 
 
 def write_png(pdf_bytes: bytes, png_path: Path) -> None:
@@ -267,7 +258,7 @@ def main() -> None:
             args.runs,
         )
         sealed = pdf.seal_pdf(unsealed, key_path=key, cert_path=cert, chain_paths=chain)
-        served = bench_serve_stored_slip(sealed, args.runs)
+        served = bench_serve_stored_slip(args.runs, key, cert, chain, Path(tmp) / "media")
 
     print(
         f"pdf_variant={variant}  runs={args.runs} (median, after {WARMUPS} warm-ups)  cpus={os.cpu_count()}"
@@ -275,7 +266,7 @@ def main() -> None:
     print(
         f"import weasyprint: {imported * 1000:.0f} ms; first slip render after it (fonts, cold caches): {first * 1000:.0f} ms"
     )
-    print(f"{'what':38} {'ms':>8} {'× bare':>8}")
+    print(f"{'what':44} {'ms':>8} {'× bare':>8}")
     rows = [
         ("bare WeasyPrint page, same fonts", bare),
         ("slip's HTML, bare WeasyPrint", bare_slip),
@@ -283,14 +274,14 @@ def main() -> None:
         ("departure slip render (HTML + PDF)", slip),
         ("seal (PAdES, pyHanko)", seal),
         ("render + seal", both),
-        ("serve stored slip (hook, not measured)", served),
+        ("serve stored slip (GET …/pdf/, whole stack)", served),
     ]
     for label, seconds in rows:
-        if seconds is None:
-            print(f"{label:38} {'—':>8} {'—':>8}")
-        else:
-            print(f"{label:38} {seconds * 1000:8.1f} {seconds / bare:8.2f}")
+        print(f"{label:44} {seconds * 1000:8.1f} {seconds / bare:8.2f}")
     print(f"sizes: slip {len(unsealed):,} B, sealed {len(sealed):,} B")
+    print(
+        f"render + seal vs serving the stored slip: {both / served:.0f}× (a slip is rendered once, served often)"
+    )
 
     if args.png:
         write_png(sealed, args.png)
