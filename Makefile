@@ -50,7 +50,7 @@ lint: install-test
 
 # The .po files are the source; the compiled .mo files are built here, not committed.
 messages: $(VENV)/.installed
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	if [ -d locale ]; then $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache
