@@ -1,6 +1,6 @@
 """How long a departure slip takes to render and seal, next to a bare WeasyPrint page with the same fonts.
 
-    .venv/bin/python bench/bench_slip.py [-n 15] [--variant pdf/a-3u|none] [--png docs/screenshots/slip-demo.png]
+    .venv/bin/python bench/bench_slip.py [-n 15] [--variant pdf/a-3u|none] [--png /tmp/slip.png]
 
 Runs in one process: warm-up renders first (WeasyPrint's import and the first layout are paid once per
 process), then the median of N renders of each kind. Sealing uses a throwaway CA and seal certificate made
@@ -11,7 +11,6 @@ PNG (pdftoppm, 80 dpi) for the docs.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import os
 import shutil
@@ -32,6 +31,7 @@ import django  # noqa: E402
 django.setup()
 
 from deregistration import pdf  # noqa: E402
+from tests.deregistration.slip_samples import EMIGRATION, make_slip  # noqa: E402
 
 WARMUPS = 2
 
@@ -40,72 +40,6 @@ BARE_PAGE = f"""<!doctype html><html lang="kk"><head><meta charset="utf-8"><titl
 <body><h1>Мекенжайдан кету парағы / Адресный листок убытия</h1>
 <p>Әбілқайыр Ғалымжан Төлеуұлы, ЖСН 900417401238. Алматы қаласы, Медеу ауданы, Достық даңғылы, 132.</p>
 </body></html>"""
-
-
-def demo_slip_data() -> pdf.SlipData:
-    """A realistic demo slip: a woman from Almaty leaving for Germany (all data invented)."""
-    tz = dt.timezone(dt.timedelta(hours=5))
-    return pdf.SlipData(
-        slip_number="КП-2025-000231",
-        issued_at=dt.datetime(2025, 11, 27, 11, 42, tzinfo=tz),
-        issuer_kk="«Азаматтарға арналған үкімет» мемлекеттік корпорациясы» КеАҚ Алматы қаласы бойынша филиалы",
-        issuer_ru="Филиал НАО «Государственная корпорация «Правительство для граждан»» по городу Алматы",
-        channel_kk="Мемлекеттік корпорация (ХҚКО № 4)",
-        channel_ru="Государственная корпорация (ЦОН № 4)",
-        application_number="DR-2025-0004817",
-        person=pdf.SlipPerson(
-            iin="900417401238",
-            last_name="Сейітқалиева",
-            first_name="Айгүл",
-            patronymic="Нұрланқызы",
-            birth_date=dt.date(1990, 4, 17),
-            birth_place="Алматы қ. / г. Алматы",
-            sex="female",
-            citizenship_kk="Қазақстан Республикасы",
-            citizenship_ru="Республика Казахстан",
-            document=pdf.IdentityDocument(
-                type_kk="Жеке куәлік",
-                type_ru="Удостоверение личности",
-                number="045612378",
-                issued_on=dt.date(2019, 5, 14),
-                issued_by_kk="Қазақстан Республикасының Ішкі істер министрлігі",
-                issued_by_ru="Министерство внутренних дел Республики Казахстан",
-            ),
-        ),
-        address_left=pdf.SlipAddress(
-            region_kk="Алматы қаласы",
-            region_ru="город Алматы",
-            district_kk="Медеу ауданы",
-            district_ru="Медеуский район",
-            locality_kk="Алматы қ.",
-            locality_ru="г. Алматы",
-            street_kk="Достық даңғылы",
-            street_ru="проспект Достык",
-            building="132",
-            block="2",
-            apartment="57",
-            postcode="A05E8C4",
-            kato="751710000",
-            address_code="0201700016472318",
-        ),
-        registered_on=dt.date(2012, 9, 3),
-        deregistered_on=dt.date(2025, 11, 27),
-        ground=pdf.SlipGround(
-            case_type="emigration",
-            permit_number="75-2025-003418",
-            permit_issued_on=dt.date(2025, 11, 10),
-            country_kk="Германия Федеративтік Республикасы",
-            country_ru="Федеративная Республика Германия",
-        ),
-        destination=pdf.SlipDestination(
-            country_kk="Германия Федеративтік Республикасы",
-            country_ru="Федеративная Республика Германия",
-            address_kk="Берлин қ.",
-            address_ru="г. Берлин",
-        ),
-        verification_code="7K3Q-9XDM-2F4P",
-        verify_url="https://dereg.example.kz/slips/verify/7K3Q9XDM2F4P",
-    )
 
 
 def throwaway_seal(directory: Path) -> tuple[Path, Path, Path]:
@@ -152,8 +86,7 @@ def bench_serve_stored_slip(runs: int, key: Path, cert: Path, chain: list[Path],
     from django.test import Client, override_settings
     from django.test.utils import setup_test_environment, teardown_test_environment
 
-    from deregistration.services import application_complete, application_submit
-    from tests.conftest import walk_in_documents
+    from tests.conftest import Household, walk_in_case
     from tests.factories import DwellingFactory, OwnershipFactory, PersonFactory, RegistrationFactory
 
     setup_test_environment()
@@ -173,17 +106,8 @@ def bench_serve_stored_slip(runs: int, key: Path, cert: Path, chain: list[Path],
             owner, tenant = PersonFactory(), PersonFactory()
             OwnershipFactory(dwelling=dwelling, person=owner)
             RegistrationFactory(person=tenant, dwelling=dwelling)
-            application = application_submit(
-                actor=operator,
-                case_type="owner_application",
-                channel="state_corporation",
-                address_code=dwelling.address_code,
-                applicant_iin=owner.iin,
-                subjects=[tenant.iin],
-                documents=walk_in_documents("owner_application", [tenant]),
-                issue_slip=True,
-            ).application
-            application_complete(actor=operator, application=application)
+            home = Household(dwelling=dwelling, owner=owner, tenant=tenant, child=None)
+            application = walk_in_case(operator, home, issue_slip=True, complete=True)
             slip = application.subjects.get().slip
             client = Client()
             client.force_login(operator)
@@ -224,7 +148,7 @@ def main() -> None:
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
-    data = demo_slip_data()
+    data = make_slip(ground=EMIGRATION)  # a person leaving for Germany (tests/deregistration/slip_samples.py)
     with tempfile.TemporaryDirectory() as tmp:
         if args.key and args.cert:
             key, cert, chain = Path(args.key), Path(args.cert), [Path(p) for p in args.chain or ()]

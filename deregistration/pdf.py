@@ -16,9 +16,11 @@ that, the URL fetcher serves nothing but the font files in ``static/fonts`` (no 
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import threading
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -454,10 +456,27 @@ def seal_pdf(
         certify=True,
         docmdp_permissions=MDPPerm.NO_CHANGES,
     )
-    writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-    _align_producer_with_xmp(writer)
-    output = signers.PdfSigner(metadata, signer=signer).sign_pdf(writer)
-    return output.getvalue()
+
+    def sign() -> bytes:
+        writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+        _align_producer_with_xmp(writer)
+        return signers.PdfSigner(metadata, signer=signer).sign_pdf(writer).getvalue()
+
+    return _outside_event_loop(sign)
+
+
+def _outside_event_loop(action):
+    """Run ``action`` here, or in a worker thread when this thread already runs an asyncio loop.
+
+    pyHanko's synchronous API wraps its async core in ``asyncio.run()``, which refuses to start inside a
+    running loop (an async caller, or Playwright's sync API in the browser tests).
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return action()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(action).result()
 
 
 def _align_producer_with_xmp(writer) -> None:

@@ -152,3 +152,40 @@ def _slip_seal(settings, seal_files, tmp_path):
     settings.SLIP_SEAL_KEY = str(seal_files / "seal.key.pem")
     settings.SLIP_SEAL_CHAIN = str(seal_files / "ca.pem")
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def submit_walk_in(
+    actor,
+    household,
+    *,
+    case_type="owner_application",
+    channel="state_corporation",
+    subjects=None,
+    applicant=None,
+    documents=None,
+    **extra,
+):
+    """Submit a walk-in case at the household's dwelling (by default the owner naming the tenant, with every
+    document of the checklist); returns the service's SubmitResult."""
+    from deregistration.services import application_submit
+
+    subjects = subjects if subjects is not None else [household.tenant]
+    applicant = applicant or household.owner
+    return application_submit(
+        actor=actor,
+        case_type=case_type,
+        channel=channel,
+        address_code=household.dwelling.address_code,
+        applicant_iin=applicant.iin,
+        subjects=[p.iin for p in subjects],
+        documents=walk_in_documents(case_type, subjects) if documents is None else documents,
+        **extra,
+    )
+
+
+def walk_in_case(actor, household, *, complete=False, **options):
+    """A walk-in case as ``submit_walk_in`` makes it, completed by ``actor`` too when ``complete``."""
+    from deregistration.services import application_complete
+
+    application = submit_walk_in(actor, household, **options).application
+    return application_complete(actor=actor, application=application) if complete else application

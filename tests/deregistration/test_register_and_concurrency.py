@@ -8,21 +8,12 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from deregistration import rules
 from deregistration.errors import Conflict
 from deregistration.models import Application, RegistryRecord, RegistryRecordImmutable
-from deregistration.services import application_complete, application_submit
-from tests.conftest import walk_in_documents
+from deregistration.services import application_complete
+from tests.conftest import submit_walk_in, walk_in_case
 
 
 def submit(operator, household, subjects=None, case_type="owner_application"):
-    subjects = subjects or [household.tenant]
-    return application_submit(
-        actor=operator,
-        case_type=case_type,
-        channel="state_corporation",
-        address_code=household.dwelling.address_code,
-        applicant_iin=household.owner.iin,
-        subjects=[p.iin for p in subjects],
-        documents=walk_in_documents(case_type, subjects),
-    ).application
+    return walk_in_case(operator, household, subjects=subjects, case_type=case_type)
 
 
 @pytest.fixture
@@ -139,16 +130,7 @@ def test_a_crash_after_the_register_row_leaves_no_trace_in_a_real_transaction(
 @pytest.mark.django_db(transaction=True)
 def test_a_double_click_on_submit_with_one_key_stores_one_application(household, operator):
     def click():
-        return application_submit(
-            actor=operator,
-            case_type="owner_application",
-            channel="state_corporation",
-            address_code=household.dwelling.address_code,
-            applicant_iin=household.owner.iin,
-            subjects=[household.tenant.iin],
-            documents=walk_in_documents("owner_application", [household.tenant]),
-            idempotency_key="double-click",
-        )
+        return submit_walk_in(operator, household, idempotency_key="double-click")
 
     outcomes = run_at_once(click, click)
     assert all(not isinstance(o, Exception) for o in outcomes), outcomes

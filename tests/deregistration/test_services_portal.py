@@ -17,7 +17,7 @@ from deregistration.services import (
     consent_decide,
     consents_lapse,
 )
-from tests.conftest import citizen_account
+from tests.conftest import citizen_account, walk_in_case
 from tests.factories import OwnershipFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -148,18 +148,8 @@ def test_a_portal_case_whose_subject_left_meanwhile_is_refused_with_its_reason(
     OwnershipFactory(dwelling=household.dwelling, person=co_owner, share="0.5")
     pending = portal_submit(owner, household, signed_for(sign_request_for, household)).application
     assert pending.status == "awaiting_consent"
-    from tests.conftest import walk_in_documents
-
-    walk_in = application_submit(  # a court decision needs no co-owner's consent
-        actor=operator,
-        case_type="court_decision",
-        channel="state_corporation",
-        address_code=household.dwelling.address_code,
-        applicant_iin=household.owner.iin,
-        subjects=[household.tenant.iin],
-        documents=walk_in_documents("court_decision", [household.tenant]),
-    ).application
-    application_complete(actor=operator, application=walk_in)
+    # A court decision needs no co-owner's consent.
+    walk_in_case(operator, household, case_type="court_decision", complete=True)
     consent = Consent.objects.get(application=pending)
     consent_decide(
         actor=citizen_account(co_owner),
@@ -335,19 +325,9 @@ def test_the_consent_window_is_a_setting(household, sign_request_for, settings):
 def test_a_walk_in_co_owned_case_waits_for_the_operator_afteranswer(
     answer, household, operator, sign_consent_for
 ):
-    from tests.conftest import walk_in_documents
-
     co_owner = PersonFactory()
     OwnershipFactory(dwelling=household.dwelling, person=co_owner, share="0.5")
-    application = application_submit(
-        actor=operator,
-        case_type="owner_application",
-        channel="state_corporation",
-        address_code=household.dwelling.address_code,
-        applicant_iin=household.owner.iin,
-        subjects=[household.tenant.iin],
-        documents=walk_in_documents("owner_application", [household.tenant]),
-    ).application
+    application = walk_in_case(operator, household)
     assert application.status == "awaiting_consent"
     consent = application.consents.get()
     consent_decide(

@@ -15,6 +15,7 @@ from deregistration.errors import Conflict, NotAllowed
 from deregistration.models import Application, Notification, RegistryRecord, UsedNonce
 from deregistration.services import application_complete, application_reject, application_submit
 from tests.conftest import citizen_account, walk_in_documents
+from tests.conftest import submit_walk_in as submit
 from tests.factories import DwellingFactory, OwnershipFactory, PersonFactory, RegistrationFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,31 +29,6 @@ NON_CITIZENS = {
 
 def error_codes(excinfo):
     return {field: [e.code for e in errors] for field, errors in excinfo.value.error_dict.items()}
-
-
-def submit(
-    actor,
-    household,
-    *,
-    case_type="owner_application",
-    channel="state_corporation",
-    subjects=None,
-    applicant=None,
-    documents=None,
-    **extra,
-):
-    subjects = subjects if subjects is not None else [household.tenant]
-    applicant = applicant or household.owner
-    return application_submit(
-        actor=actor,
-        case_type=case_type,
-        channel=channel,
-        address_code=household.dwelling.address_code,
-        applicant_iin=applicant.iin,
-        subjects=[p.iin for p in subjects],
-        documents=walk_in_documents(case_type, subjects) if documents is None else documents,
-        **extra,
-    )
 
 
 def nothing_stored():

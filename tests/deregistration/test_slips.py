@@ -10,26 +10,22 @@ from citizens.models import AuditEvent, Registration
 from deregistration import pdf, rules
 from deregistration.errors import Conflict, NotAllowed, NotFound
 from deregistration.models import DepartureSlip
-from deregistration.services import application_complete, application_submit
 from deregistration.slips import normalise_code, slip_by_code, slip_issue, slip_pdf
-from tests.conftest import walk_in_documents
+from tests.conftest import walk_in_case
 
 pytestmark = pytest.mark.django_db
 
 
 def complete(operator, household, case_type="owner_application", subjects=None, applicant=None, **extra):
-    subjects = subjects or [household.tenant]
-    application = application_submit(
-        actor=operator,
+    return walk_in_case(
+        operator,
+        household,
         case_type=case_type,
-        channel="state_corporation",
-        address_code=household.dwelling.address_code,
-        applicant_iin=(applicant or household.owner).iin,
-        subjects=[p.iin for p in subjects],
-        documents=walk_in_documents(case_type, subjects),
+        subjects=subjects,
+        applicant=applicant,
+        complete=True,
         **extra,
-    ).application
-    return application_complete(actor=operator, application=application)
+    )
 
 
 def text_of(document: bytes) -> str:
@@ -81,15 +77,7 @@ def test_staff_issue_a_slip_later_once_and_only_for_a_deregistered_person(
 
 
 def test_no_slip_for_a_person_not_deregistered(household, operator):
-    application = application_submit(
-        actor=operator,
-        case_type="owner_application",
-        channel="state_corporation",
-        address_code=household.dwelling.address_code,
-        applicant_iin=household.owner.iin,
-        subjects=[household.tenant.iin],
-        documents=walk_in_documents("owner_application", [household.tenant]),
-    ).application
+    application = walk_in_case(operator, household)
     with pytest.raises(Conflict) as excinfo:
         slip_issue(actor=operator, subject=application.subjects.get())
     assert excinfo.value.code == rules.NOT_DEREGISTERED

@@ -1,14 +1,10 @@
 """The public pages in a real browser: the start page and the slip verification the QR code leads to."""
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.db import connection
 
 from deregistration.models import DepartureSlip
-from deregistration.services import application_complete, application_submit
-from tests.conftest import walk_in_documents
+from tests.conftest import walk_in_case
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,27 +21,8 @@ def test_start_page_in_kazakh_is_accessible(live_server, page):
     assert serious_violations(page) == []
 
 
-def issue_slip(household, operator):
-    try:
-        application = application_submit(
-            actor=operator,
-            case_type="owner_application",
-            channel="state_corporation",
-            address_code=household.dwelling.address_code,
-            applicant_iin=household.owner.iin,
-            subjects=[household.tenant.iin],
-            documents=walk_in_documents("owner_application", [household.tenant]),
-            issue_slip=True,
-        ).application
-        application_complete(actor=operator, application=application)
-    finally:
-        connection.close()
-
-
 def test_a_typed_verification_code_shows_the_slip_as_genuine(live_server, page, household, operator):
-    # pyHanko seals through asyncio.run(), which cannot run beside Playwright's event loop in this thread.
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(issue_slip, household, operator).result()
+    walk_in_case(operator, household, issue_slip=True, complete=True)
     slip = DepartureSlip.objects.get()
 
     page.goto(live_server.url + "/verify/")

@@ -9,8 +9,7 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from deregistration.services import application_complete, application_submit
-from tests.conftest import citizen_account, walk_in_documents
+from tests.conftest import citizen_account, walk_in_case
 from tests.factories import DwellingFactory, OwnershipFactory, PersonFactory, RegistrationFactory
 
 API = "/api/v1"
@@ -67,20 +66,7 @@ def new_home(*, co_owned: bool = False, owner=None, co_owner=None) -> Home:
 
 def walk_in(operator, home, *, complete: bool = False, issue_slip: bool = False, subjects=None):
     """A walk-in owner's application for ``home``'s tenant, submitted (and completed) by ``operator``."""
-    subjects = subjects or [home.tenant]
-    application = application_submit(
-        actor=operator,
-        case_type="owner_application",
-        channel="state_corporation",
-        address_code=home.dwelling.address_code,
-        applicant_iin=home.owner.iin,
-        subjects=[p.iin for p in subjects],
-        documents=walk_in_documents("owner_application", subjects),
-        issue_slip=issue_slip,
-    ).application
-    if complete:
-        application = application_complete(actor=operator, application=application)
-    return application
+    return walk_in_case(operator, home, complete=complete, issue_slip=issue_slip, subjects=subjects)
 
 
 def portal_body(sign_request_for, home, *, subjects=None, issue_slip=False, **fields) -> dict:
