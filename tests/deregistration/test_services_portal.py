@@ -341,3 +341,81 @@ def test_a_walk_in_co_owned_case_waits_for_the_operator_afteranswer(
     assert application.deadline_at is not None
     assert not RegistryRecord.objects.exists()
     assert application_complete(actor=operator, application=application).status == "completed"
+
+
+# --- Every refusal of the signature at the door: its own code, and nothing stored -------------------------------
+
+
+def _expired(eds_pki, iin):
+    now = timezone.now()
+    return {
+        "signer": eds_pki.certificate(
+            iin=iin, not_before=now - dt.timedelta(days=400), not_after=now - dt.timedelta(days=1)
+        )
+    }
+
+
+def _not_yet_valid(eds_pki, iin):
+    now = timezone.now()
+    return {
+        "signer": eds_pki.certificate(
+            iin=iin, not_before=now + dt.timedelta(days=1), not_after=now + dt.timedelta(days=400)
+        )
+    }
+
+
+def _unknown_ca(eds_pki, iin):
+    from deregistration import pki
+
+    return {"signer": eds_pki.certificate(iin=iin, ca=pki.make_ca("Somebody Else's Root CA"))}
+
+
+def _self_signed(eds_pki, iin):
+    from deregistration import pki
+
+    return {"signer": pki.make_self_signed_certificate(iin=iin, key=eds_pki.citizen_key)}
+
+
+def _no_iin(eds_pki, iin):
+    return {"signer": eds_pki.certificate(iin=iin, include_iin=False)}
+
+
+def _revoked(eds_pki, iin):
+    certificate = eds_pki.certificate(iin=iin)
+    eds_pki.revoke(certificate.certificate.serial_number)
+    return {"signer": certificate}
+
+
+@pytest.mark.parametrize(
+    ("make", "code"),
+    [
+        (_expired, eds.CERTIFICATE_EXPIRED),
+        (_not_yet_valid, eds.CERTIFICATE_NOT_YET_VALID),
+        (_unknown_ca, eds.CERTIFICATE_UNTRUSTED),
+        (_self_signed, eds.CERTIFICATE_UNTRUSTED),
+        (_no_iin, eds.CERTIFICATE_NO_IIN),
+        (_revoked, eds.CERTIFICATE_REVOKED),
+    ],
+)
+def test_each_bad_certificate_is_refused_at_submission_with_its_code_and_nothing_stored(
+    make, code, household, eds_pki
+):
+    owner = citizen_account(household.owner)
+    signed = signed_for(eds_pki.sign_request_for, household, **make(eds_pki, household.owner.iin))
+    with pytest.raises(ValidationError) as excinfo:
+        portal_submit(owner, household, signed)
+    assert error_code(excinfo, "signed_request") == [code]
+    assert not Application.objects.exists()
+    assert not UsedNonce.objects.exists()
+    assert not RegistryRecord.objects.exists()
+
+
+def test_a_tampered_request_is_refused_at_submission_and_nothing_stored(household, sign_request_for):
+    owner = citizen_account(household.owner)
+    signed = signed_for(sign_request_for, household)
+    tampered = signed.replace(household.tenant.iin.encode(), household.child.iin.encode())
+    with pytest.raises(ValidationError) as excinfo:
+        portal_submit(owner, household, tampered, subjects=[household.child.iin])
+    assert error_code(excinfo, "signed_request") == [eds.DIGEST_MISMATCH]
+    assert not Application.objects.exists()
+    assert not UsedNonce.objects.exists()
