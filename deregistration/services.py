@@ -15,7 +15,7 @@ import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -299,6 +299,29 @@ def _check_case(
     return registrations
 
 
+def _verified_signature(
+    *,
+    field: str,
+    document: str | bytes | None,
+    missing: str,
+    verify: Callable[[str | bytes], Any],
+    check: Callable[[Any], None],
+) -> Any:
+    """A signed request or consent, verified (signature, certificate, clock) and matched against what the
+    call says; a 400 naming ``field`` with the EDS error's own code otherwise, and a Conflict for a replay
+    (the nonce's unique index still decides a race)."""
+    if not document:
+        raise _invalid({field: [ValidationError(missing, code=rules.SIGNATURE_REQUIRED)]})
+    try:
+        signed = verify(document)
+        check(signed)
+    except eds.EDSError as exc:
+        raise _invalid({field: [ValidationError(exc.message, code=exc.code)]}) from exc
+    if UsedNonce.objects.filter(nonce=signed.nonce).exists():
+        raise Conflict(eds.NONCE_REPLAYED, _("This signed document has already been used."), field=field)
+    return signed
+
+
 def application_submit(
     *,
     actor: Any,
@@ -432,26 +455,15 @@ def application_submit(
     # 4. The signature: the portal accepts only a request signed with the applicant's own EDS.
     signed = None
     if channel == Channel.PORTAL:
-        if not signed_request:
-            raise _invalid(
-                {
-                    "signed_request": [
-                        ValidationError(_("Sign the request with your EDS."), code=rules.SIGNATURE_REQUIRED)
-                    ]
-                }
-            )
-        try:
-            signed = eds.verify_signed_request(signed_request)
-            eds.check_request_matches(
+        signed = _verified_signature(
+            field="signed_request",
+            document=signed_request,
+            missing=_("Sign the request with your EDS."),
+            verify=eds.verify_signed_request,
+            check=lambda signed: eds.check_request_matches(
                 signed, applicant_iin=applicant_iin, address_code=address_code, subjects=subjects
-            )
-        except eds.EDSError as exc:
-            raise _invalid({"signed_request": [ValidationError(exc.message, code=exc.code)]}) from exc
-        # A replay is told as such, whatever else changed since; the unique index decides the races.
-        if UsedNonce.objects.filter(nonce=signed.nonce).exists():
-            raise Conflict(
-                eds.NONCE_REPLAYED, _("This signed request has already been used."), field="signed_request"
-            )
+            ),
+        )
 
     # 5. The rules of the case, and (walk-in) the checklist of documents.
     today = timezone.localdate()
@@ -889,24 +901,18 @@ def consent_decide(
         raise _invalid({"decision": [ValidationError(_("Approve or decline."), code=rules.INVALID_INPUT)]})
     application = consent.application
     lapse_if_due(application)
-    if not signed_consent:
-        raise _invalid(
-            {
-                "signed_consent": [
-                    ValidationError(_("Sign your answer with your EDS."), code=rules.SIGNATURE_REQUIRED)
-                ]
-            }
-        )
-    try:
-        signed = eds.verify_signed_consent(signed_consent)
-        eds.check_consent_matches(
+    signed = _verified_signature(
+        field="signed_consent",
+        document=signed_consent,
+        missing=_("Sign your answer with your EDS."),
+        verify=eds.verify_signed_consent,
+        check=lambda signed: eds.check_consent_matches(
             signed,
             application_number=application.number,
             co_owner_iin=person.iin,
             decision="approve" if decision == ConsentDecision.APPROVED else "decline",
-        )
-    except eds.EDSError as exc:
-        raise _invalid({"signed_consent": [ValidationError(exc.message, code=exc.code)]}) from exc
+        ),
+    )
 
     try:
         with transaction.atomic():

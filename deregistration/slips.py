@@ -10,6 +10,8 @@ import hashlib
 import logging
 import secrets
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -169,6 +171,16 @@ def _slip_data(*, subject: ApplicationSubject, number: str, code: str, issued_at
     )
 
 
+@contextmanager
+def _step(number: str, code: str, message: str) -> Iterator[None]:
+    """One step of issuing a slip outside the database; its failure is Unavailable, with nothing stored."""
+    try:
+        yield
+    except Exception as exc:
+        logger.exception("departure slip %s: %s", number, code)
+        raise Unavailable(code, f"{message} {_('Try again later.')}") from exc
+
+
 def slip_issue(*, actor: Any, subject: ApplicationSubject, check_role: bool = True) -> DepartureSlip:
     """Issue the departure slip of a deregistered person who has none: render, seal, store, record.
 
@@ -194,31 +206,15 @@ def slip_issue(*, actor: Any, subject: ApplicationSubject, check_role: bool = Tr
     code = new_verification_code()
     issued_at = timezone.now()
     data = _slip_data(subject=subject, number=number, code=code, issued_at=issued_at)
-    try:
-        rendered = pdf.render_slip_pdf(data)
-    except Exception as exc:
-        logger.exception("departure slip %s: rendering failed", number)
-        raise Unavailable(
-            "slip_render_failed",
-            _("The departure slip could not be made; nothing was issued. Try again later."),
-        ) from exc
-    try:
-        document = pdf.seal_pdf(rendered)
-    except Exception as exc:
-        logger.exception("departure slip %s: the seal failed", number)
-        raise Unavailable(
-            "slip_seal_failed",
-            _("The departure slip could not be sealed; nothing was issued. Try again later."),
-        ) from exc
     storage = slip_storage()
-    try:
+    with _step(number, "slip_render_failed", _("The departure slip could not be made; nothing was issued.")):
+        rendered = pdf.render_slip_pdf(data)
+    with _step(number, "slip_seal_failed", _("The departure slip could not be sealed; nothing was issued.")):
+        document = pdf.seal_pdf(rendered)
+    with _step(
+        number, "slip_storage_failed", _("The departure slip could not be stored; nothing was issued.")
+    ):
         file_name = storage.save(f"{uuid.uuid4().hex}.pdf", ContentFile(document))
-    except OSError as exc:
-        logger.exception("departure slip %s: storage failed", number)
-        raise Unavailable(
-            "slip_storage_failed",
-            _("The departure slip could not be stored; nothing was issued. Try again later."),
-        ) from exc
     try:
         with transaction.atomic():
             slip = DepartureSlip.objects.create(
