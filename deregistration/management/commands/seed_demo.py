@@ -110,76 +110,66 @@ class Command(BaseCommand):
                 and r.person.age_on(today) >= 16
             ]
 
+        def first_case(actor, case_type, channel, category, documents, *, by_owner=True):
+            """Submit a case in the first dwelling with a resident of ``category``; the dwelling is used up."""
+            for dwelling in single_owner:
+                found = residents(dwelling, category)
+                if found:
+                    subject = found[0]
+                    applicant = dwelling.ownerships.get(until__isnull=True).person if by_owner else subject
+                    single_owner.remove(dwelling)
+                    return application_submit(
+                        actor=actor,
+                        case_type=case_type,
+                        channel=channel,
+                        address_code=dwelling.address_code,
+                        applicant_iin=applicant.iin,
+                        subjects=[subject.iin],
+                        documents=[identity, *documents(subject)],
+                    ).application
+            return None
+
         # 1. Leaving for Germany: completed by an operator; the slip is issued.
-        for dwelling in single_owner:
-            leaving = residents(dwelling, "citizen")
-            if leaving:
-                person = leaving[0]
-                application = application_submit(
-                    actor=operator,
-                    case_type="emigration",
-                    channel="state_corporation",
-                    address_code=dwelling.address_code,
-                    applicant_iin=person.iin,
-                    subjects=[person.iin],
-                    documents=[
-                        identity,
-                        {
-                            "type": "police_emigration_certificate",
-                            "number": "ПК-2026-0042",
-                            "issued_on": (today - timedelta(days=12)).isoformat(),
-                            "issued_by": "Алматы қ. ПД",
-                            "country": "DEU",
-                        },
-                        {
-                            "type": "surrendered_id_card",
-                            "number": person.document_number,
-                            "issued_on": person.document_issued_on.isoformat(),
-                            "issued_by": person.document_issued_by,
-                            "iin": person.iin,
-                        },
-                    ],
-                ).application
-                application_complete(actor=operator, application=application)
-                lines.append(f"{application.number} emigration, completed, slip issued")
-                single_owner.remove(dwelling)
-                break
+        leaving = first_case(
+            operator,
+            "emigration",
+            "state_corporation",
+            "citizen",
+            by_owner=False,
+            documents=lambda person: [
+                {
+                    "type": "police_emigration_certificate",
+                    "number": "ПК-2026-0042",
+                    "issued_on": (today - timedelta(days=12)).isoformat(),
+                    "issued_by": "Алматы қ. ПД",
+                    "country": "DEU",
+                },
+                {
+                    "type": "surrendered_id_card",
+                    "number": person.document_number,
+                    "issued_on": person.document_issued_on.isoformat(),
+                    "issued_by": person.document_issued_by,
+                    "iin": person.iin,
+                },
+            ],
+        )
+        if leaving is not None:
+            application_complete(actor=operator, application=leaving)
+            lines.append(f"{leaving.number} emigration, completed, slip issued")
+
+        def owner_form(number):
+            return lambda person: [
+                {"type": "owner_application_form", "number": number, "issued_on": today.isoformat()}
+            ]
+
         # 2. An owner's walk-in application waiting for an operator.
-        for dwelling in single_owner:
-            tenants = residents(dwelling, "citizen")
-            if tenants:
-                owner = dwelling.ownerships.get(until__isnull=True).person
-                application = application_submit(
-                    actor=operator,
-                    case_type="owner_application",
-                    channel="state_corporation",
-                    address_code=dwelling.address_code,
-                    applicant_iin=owner.iin,
-                    subjects=[tenants[0].iin],
-                    documents=[
-                        identity,
-                        {"type": "owner_application_form", "number": "Ө-1", "issued_on": today.isoformat()},
-                    ],
-                ).application
-                lines.append(f"{application.number} owner's application, waiting for an operator")
-                break
+        waiting = first_case(operator, "owner_application", "state_corporation", "citizen", owner_form("Ө-1"))
+        if waiting is not None:
+            lines.append(f"{waiting.number} owner's application, waiting for an operator")
         # 3. A foreigner deregistered on the owner's application: the migration service's case.
-        for dwelling in single_owner:
-            foreigners = residents(dwelling, "foreign_resident")
-            if foreigners:
-                owner = dwelling.ownerships.get(until__isnull=True).person
-                application = application_submit(
-                    actor=migration,
-                    case_type="owner_application",
-                    channel="service_provider",
-                    address_code=dwelling.address_code,
-                    applicant_iin=owner.iin,
-                    subjects=[foreigners[0].iin],
-                    documents=[
-                        identity,
-                        {"type": "owner_application_form", "number": "Ө-2", "issued_on": today.isoformat()},
-                    ],
-                ).application
-                lines.append(f"{application.number} foreigner, waiting for the migration service")
-                break
+        foreigner = first_case(
+            migration, "owner_application", "service_provider", "foreign_resident", owner_form("Ө-2")
+        )
+        if foreigner is not None:
+            lines.append(f"{foreigner.number} foreigner, waiting for the migration service")
         return lines
