@@ -47,8 +47,7 @@ def applications_visible_to(
     *, actor: Any, status: str = "", case_type: str = "", iin: str = ""
 ) -> QuerySet[Application]:
     """Staff see every case; a citizen sees the cases they applied for. ``iin`` matches the applicant or a
-    subject. Cases whose consent window has passed are refused first."""
-    _lapse_due_consents()
+    subject."""
     queryset = Application.objects.select_related("applicant", "dwelling").prefetch_related(
         Prefetch(
             "subjects",
@@ -69,6 +68,12 @@ def applications_visible_to(
     if role == Role.CITIZEN:
         return queryset.filter(applicant_id=actor.person.pk)
     return queryset.none()
+
+
+def applications_list(*, actor: Any, **filters: str) -> QuerySet[Application]:
+    """The cases a list shows: ``applications_visible_to``, after refusing those whose consent window passed."""
+    _lapse_due_consents()
+    return applications_visible_to(actor=actor, **filters)
 
 
 def applications_seen(*, actor: Any, applications: Sequence[Application], filtered_by_iin: bool) -> None:
@@ -122,11 +127,10 @@ def notification_get(*, actor: Any, notification_id: int) -> Notification:
 
 
 def consents_for(*, actor: Any) -> QuerySet[Consent]:
-    """The consent requests addressed to the citizen (lapsed ones shown as lapsed)."""
+    """The consent requests addressed to the citizen."""
     person_id = _person_id(actor)
     if person_id is None:
         return Consent.objects.none()
-    _lapse_due_consents()
     return (
         Consent.objects.filter(co_owner_id=person_id)
         .select_related("application__applicant", "application__dwelling")
@@ -135,6 +139,12 @@ def consents_for(*, actor: Any) -> QuerySet[Consent]:
         )
         .order_by("-expires_at", "-id")
     )
+
+
+def consents_list(*, actor: Any) -> QuerySet[Consent]:
+    """The consent requests a cabinet lists, lapsed ones already shown as lapsed."""
+    _lapse_due_consents()
+    return consents_for(actor=actor)
 
 
 def consent_get(*, actor: Any, consent_id: int) -> Consent:

@@ -580,28 +580,19 @@ def _store_application(
     for doc in documents:
         doc.application = application
     ApplicationDocument.objects.bulk_create(documents)
-    address = dwelling.address_line()
-    for co_owner in co_owners:
-        Consent.objects.create(
-            application=application, co_owner=co_owner, expires_at=application.consent_expires_at
-        )
-        notify(
-            recipient=_account_of(co_owner),
-            kind=NotificationKind.CONSENT_REQUESTED,
-            application=application,
-            number=application.number,
-            address=address,
-            expires=_local(application.consent_expires_at),
-        )
     if co_owners:
-        notify(
-            recipient=_account_of(applicant),
-            kind=NotificationKind.AWAITING_CONSENT,
-            application=application,
-            number=application.number,
-            address=address,
-            expires=_local(application.consent_expires_at),
-        )
+        waiting = {
+            "application": application,
+            "number": application.number,
+            "address": dwelling.address_line(),
+            "expires": _local(application.consent_expires_at),
+        }
+        for co_owner in co_owners:
+            Consent.objects.create(
+                application=application, co_owner=co_owner, expires_at=application.consent_expires_at
+            )
+            notify(recipient=_account_of(co_owner), kind=NotificationKind.CONSENT_REQUESTED, **waiting)
+        notify(recipient=_account_of(applicant), kind=NotificationKind.AWAITING_CONSENT, **waiting)
     audit_log(
         actor=actor, action="application.submit", target=application, channel=channel, case_type=case_type
     )

@@ -237,7 +237,7 @@ class ApplicationListView(ApiView):
     )
     def get(self, request: Request) -> Response:
         filters = parse(ApplicationFilterSerializer, request.query_params)
-        page = self.paginate_queryset(selectors.applications_visible_to(actor=request.user, **filters))
+        page = self.paginate_queryset(selectors.applications_list(actor=request.user, **filters))
         selectors.applications_seen(
             actor=request.user, applications=page, filtered_by_iin=bool(filters.get("iin"))
         )
@@ -515,7 +515,7 @@ class ConsentListView(ApiView):
         ],
     )
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(selectors.consents_for(actor=request.user))
+        page = self.paginate_queryset(selectors.consents_list(actor=request.user))
         return self.paginated(page, ConsentSerializer)
 
 
