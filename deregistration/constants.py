@@ -36,6 +36,20 @@ class ConsentDecision(models.TextChoices):
     LAPSED = "lapsed", _("Lapsed")
 
 
+class ConsentGiven(models.TextChoices):
+    """Where a co-owner answered: in their cabinet with their EDS, or at a counter (recorded by the operator)."""
+
+    PORTAL = "portal", _("On the portal, signed with EDS")
+    COUNTER = "counter", _("At the counter, in person or by a notarised consent")
+
+
+class CounterDecision(models.TextChoices):
+    """A co-owner's answer as an operator records it at the counter."""
+
+    APPROVE = "approve", _("Approves")
+    DECLINE = "decline", _("Declines")
+
+
 class RefusalGround(models.TextChoices):
     """Law "On Public Services", art. 19: the grounds on which a public service may be refused."""
 

@@ -14,13 +14,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from citizens.constants import RegistrationEndReason
+from citizens.constants import IdentityDocumentType, RegistrationEndReason
 from citizens.models import Dwelling, Person, Registration
 
 from .constants import (
     CaseType,
     Channel,
     ConsentDecision,
+    ConsentGiven,
     DocumentType,
     NotificationKind,
     RefusalGround,
@@ -211,7 +212,28 @@ class Consent(models.Model):
     )
     expires_at = models.DateTimeField(_("answer by"))
     decided_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    given = models.CharField(_("answered"), max_length=10, choices=ConsentGiven.choices, blank=True)
     signed_document = models.TextField(_("signed consent"), blank=True)
+    # At the counter: the co-owner's identity document, and the notarised consent when they were not there.
+    identity_document_type = models.CharField(
+        _("co-owner's identity document"), max_length=30, choices=IdentityDocumentType.choices, blank=True
+    )
+    identity_document_number = models.CharField(_("identity document number"), max_length=30, blank=True)
+    identity_document_issued_on = models.DateField(_("identity document issued on"), null=True, blank=True)
+    identity_document_issued_by = models.CharField(
+        _("identity document issued by"), max_length=200, blank=True
+    )
+    notarised_number = models.CharField(_("notarised consent number"), max_length=60, blank=True)
+    notarised_on = models.DateField(_("notarised consent dated"), null=True, blank=True)
+    notarised_by = models.CharField(_("notary"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
 
     history = HistoricalRecords(excluded_fields=["signed_document"])
 
@@ -223,6 +245,21 @@ class Consent(models.Model):
             models.UniqueConstraint(fields=["application", "co_owner"], name="consent_once_per_co_owner"),
             models.CheckConstraint(
                 condition=Q(decision__in=ConsentDecision.values), name="consent_decision_valid"
+            ),
+            # An answer says where it was given; a request still waiting (or lapsed) has no answer.
+            models.CheckConstraint(
+                condition=(
+                    Q(decision__in=[ConsentDecision.APPROVED, ConsentDecision.DECLINED])
+                    & Q(given__in=ConsentGiven.values)
+                )
+                | (Q(decision__in=[ConsentDecision.PENDING, ConsentDecision.LAPSED]) & Q(given="")),
+                name="consent_given_iff_answered",
+            ),
+            # At the counter the operator identifies the co-owner by their identity document.
+            models.CheckConstraint(
+                condition=~Q(given=ConsentGiven.COUNTER)
+                | (~Q(identity_document_number="") & Q(recorded_by__isnull=False)),
+                name="consent_at_counter_identified",
             ),
         ]
 

@@ -29,6 +29,11 @@ CO_OWNER_CONSENT_LAPSED = "co_owner_consent_lapsed"
 NOT_LEAVING_PERSON = (
     "subject_not_leaving_person"  # emigration: a subject is neither the applicant nor a child
 )
+# Co-owners' consents recorded at the counter.
+INVALID_CONSENT = "invalid_consent"  # a consent's identity document or notarised consent is malformed
+DUPLICATE_CONSENT = "duplicate_consent"
+CONSENT_NOT_EXPECTED = "consent_not_expected"  # consents with a portal case, or a case other than the owner's
+NOT_CO_OWNER = "not_co_owner"
 UNKNOWN_PERSON = "unknown_person"
 UNKNOWN_DWELLING = "unknown_dwelling"
 NO_SUBJECTS = "no_subjects"
@@ -62,7 +67,11 @@ GROUND_FOR_REASON: dict[str, RefusalGround] = {
     CHANNEL_NOT_ALLOWED: RefusalGround.REQUIREMENTS_NOT_MET,
     COURT_DECISION_NOT_IN_FORCE: RefusalGround.REQUIREMENTS_NOT_MET,
     NOT_LEAVING_PERSON: RefusalGround.REQUIREMENTS_NOT_MET,
+    INVALID_CONSENT: RefusalGround.UNRELIABLE_DOCUMENTS,
     CO_OWNER_DECLINED: RefusalGround.REQUIREMENTS_NOT_MET,
+    NOT_CO_OWNER: RefusalGround.REQUIREMENTS_NOT_MET,
+    CONSENT_NOT_EXPECTED: RefusalGround.REQUIREMENTS_NOT_MET,
+    DUPLICATE_CONSENT: RefusalGround.REQUIREMENTS_NOT_MET,
     CO_OWNER_CONSENT_LAPSED: RefusalGround.REQUIREMENTS_NOT_MET,
     UNKNOWN_PERSON: RefusalGround.REQUIREMENTS_NOT_MET,
     UNKNOWN_DWELLING: RefusalGround.REQUIREMENTS_NOT_MET,
