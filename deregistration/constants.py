@@ -79,8 +79,15 @@ class DocumentType(models.TextChoices):
         _("Police certificate of permission to leave for permanent residence abroad"),
     )
     CHILD_PASSPORT = "child_passport", _("Passport of a child under 16")
-    SURRENDERED_ID_CARD = "surrendered_id_card", _("Identity card handed over to the service provider")
+    SURRENDERED_IDENTITY_DOCUMENT = (
+        "surrendered_identity_document",
+        _("Identity document handed over to the service provider"),
+    )
     COURT_DECISION = "court_decision", _("Court decision depriving the right to use the dwelling")
+
+
+# The older name of a surrendered identity document that is an ID card; still accepted as input.
+SURRENDERED_ID_CARD = "surrendered_id_card"
 
 
 class NotificationKind(models.TextChoices):

@@ -180,6 +180,13 @@ class ApplicationDocument(models.Model):
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
     issued_by = models.CharField(_("issued by"), max_length=200, blank=True)
     holder_iin = models.CharField(_("holder's IIN"), max_length=12, blank=True)
+    document_type = models.CharField(
+        _("kind of identity document"),
+        max_length=30,
+        choices=IdentityDocumentType.choices,
+        blank=True,
+        help_text=_("For a surrendered identity document: the one the person's category holds."),
+    )
     country = models.CharField(_("country of destination"), max_length=3, blank=True)
     court = models.CharField(_("court"), max_length=200, blank=True)
     case_number = models.CharField(_("case number"), max_length=60, blank=True)
@@ -191,7 +198,16 @@ class ApplicationDocument(models.Model):
         verbose_name_plural = _("documents")
         ordering = ["application", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(type__in=DocumentType.values), name="document_type_valid")
+            models.CheckConstraint(condition=Q(type__in=DocumentType.values), name="document_type_valid"),
+            # A surrendered identity document says which one it is; no other document does.
+            models.CheckConstraint(
+                condition=(
+                    Q(type=DocumentType.SURRENDERED_IDENTITY_DOCUMENT)
+                    & Q(document_type__in=IdentityDocumentType.values)
+                )
+                | (~Q(type=DocumentType.SURRENDERED_IDENTITY_DOCUMENT) & Q(document_type="")),
+                name="document_surrendered_names_its_kind",
+            ),
         ]
 
     def __str__(self) -> str:

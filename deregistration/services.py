@@ -36,6 +36,7 @@ from citizens.services import registration_end, registrations_lock_active
 
 from . import eds, rules
 from .constants import (
+    SURRENDERED_ID_CARD,
     CaseType,
     Channel,
     ConsentDecision,
@@ -110,7 +111,15 @@ def _parse_date(value: Any) -> dt.date | None:
 
 
 # Checked with their own messages in _parse_documents; the model's field checks (lengths) cover the rest.
-DOCUMENT_FIELDS_CHECKED_ABOVE = ("type", "issued_on", "decided_on", "in_force_on", "holder_iin", "country")
+DOCUMENT_FIELDS_CHECKED_ABOVE = (
+    "type",
+    "issued_on",
+    "decided_on",
+    "in_force_on",
+    "holder_iin",
+    "country",
+    "document_type",
+)
 _MISSING = object()
 
 
@@ -175,6 +184,9 @@ def _parse_documents(
     documents = []
     for _index, where, item in _objects(raw, "documents", errors, rules.INVALID_DOCUMENT):
         doc_type = item.get("type")
+        older_name = doc_type == SURRENDERED_ID_CARD  # an ID card, by the name clients used first
+        if older_name:
+            doc_type = DocumentType.SURRENDERED_IDENTITY_DOCUMENT
         if doc_type not in DocumentType.values:
             errors.setdefault(f"{where}.type", []).append(
                 ValidationError(_("Unknown document type."), code=rules.INVALID_DOCUMENT)
@@ -182,6 +194,21 @@ def _parse_documents(
             continue
         spec = rules.DOCUMENT_SPECS[doc_type]
         doc = ApplicationDocument(type=doc_type)
+        if doc_type == DocumentType.SURRENDERED_IDENTITY_DOCUMENT:
+            kind = item.get("document_type") or ""
+            if older_name and kind in ("", IdentityDocumentType.ID_CARD):
+                kind = IdentityDocumentType.ID_CARD
+            elif older_name or kind not in ("", *IdentityDocumentType.values):
+                errors.setdefault(f"{where}.document_type", []).append(
+                    ValidationError(
+                        _(
+                            "Give the kind of identity document handed over: id_card, residence_permit, "
+                            "stateless_certificate or refugee_certificate (surrendered_id_card is an ID card)."
+                        ),
+                        code=rules.INVALID_DOCUMENT,
+                    )
+                )
+            doc.document_type = kind if kind in IdentityDocumentType.values else ""
         for name in ("number", "issued_by", "court", "case_number", "country"):
             text = _text_field(item, name, where, errors, rules.INVALID_DOCUMENT)
             if text is not None:
@@ -418,33 +445,45 @@ def _check_documents(
 ) -> None:
     """The case's checklist: each document it asks for, once, with the per-subject ones held by the right person."""
     subject_ages = {p.iin: p.age_on(today) for p in subjects}
+    holds = {p.iin: rules.IDENTITY_DOCUMENT_OF_CATEGORY[p.category] for p in subjects}
     only_subject = subjects[0].iin if len(subjects) == 1 else ""
     for doc in documents:
         if rules.DOCUMENT_SPECS[doc.type].per_subject and not doc.holder_iin and only_subject:
             doc.holder_iin = only_subject  # one subject: the document can only be theirs
     for index, doc in enumerate(documents):
-        if rules.DOCUMENT_SPECS[doc.type].per_subject:
-            expected = rules.subject_document_type(
-                case_type=case_type, age=subject_ages.get(doc.holder_iin, -1)
-            )
-            if doc.holder_iin and doc.holder_iin in subject_ages and expected != doc.type:
-                errors.setdefault(f"documents[{index}].type", []).append(
-                    ValidationError(
-                        _("%(document)s does not fit this person's age.")
-                        % {"document": DocumentType(doc.type).label},
-                        code=rules.INVALID_DOCUMENT,
-                    )
+        if not rules.DOCUMENT_SPECS[doc.type].per_subject or doc.holder_iin not in subject_ages:
+            continue
+        expected = rules.subject_document_type(case_type=case_type, age=subject_ages[doc.holder_iin])
+        if expected != doc.type:
+            errors.setdefault(f"documents[{index}].type", []).append(
+                ValidationError(
+                    _("%(document)s does not fit this person's age.")
+                    % {"document": DocumentType(doc.type).label},
+                    code=rules.INVALID_DOCUMENT,
                 )
+            )
+        elif doc.document_type and doc.document_type != holds[doc.holder_iin]:
+            errors.setdefault(f"documents[{index}].document_type", []).append(
+                ValidationError(
+                    _(
+                        "The person with IIN %(iin)s hands over the identity document of their category: "
+                        "%(document)s."
+                    )
+                    % {"iin": doc.holder_iin, "document": holds[doc.holder_iin].label},
+                    code=rules.INVALID_DOCUMENT,
+                )
+            )
     present = {
         (doc.type, doc.holder_iin if rules.DOCUMENT_SPECS[doc.type].per_subject else "") for doc in documents
     }
     for doc_type, holder in rules.required_documents(case_type=case_type, subject_ages=subject_ages):
         if (doc_type, holder) not in present:
+            name = rules.document_name(doc_type, identity_document=holds.get(holder, ""))
             message = (
                 _("Missing document: %(document)s for the person with IIN %(iin)s.")
-                % {"document": doc_type.label, "iin": holder}
+                % {"document": name, "iin": holder}
                 if holder
-                else _("Missing document: %(document)s.") % {"document": doc_type.label}
+                else _("Missing document: %(document)s.") % {"document": name}
             )
             errors.setdefault("documents", []).append(ValidationError(message, code=rules.MISSING_DOCUMENT))
     if case_type == CaseType.COURT_DECISION:

@@ -17,6 +17,7 @@ from citizens.constants import IdentityDocumentType, RegistrationKind
 from citizens.iin import iin_error
 from deregistration import rules
 from deregistration.constants import (
+    SURRENDERED_ID_CARD,
     CaseType,
     Channel,
     ConsentDecision,
@@ -209,7 +210,27 @@ class ApplicationFilterSerializer(serializers.Serializer):
 class DocumentSerializer(serializers.Serializer):
     """A document presented with a walk-in case; which fields each type needs is the checklist's business."""
 
-    type = serializers.ChoiceField(choices=DocumentType.choices)
+    type = serializers.ChoiceField(
+        choices=[
+            *DocumentType.choices,
+            (
+                SURRENDERED_ID_CARD,
+                _("Identity card handed over (older name of surrendered_identity_document)"),
+            ),
+        ],
+        help_text=_(
+            "surrendered_id_card is still accepted: a surrendered_identity_document whose document_type is id_card."
+        ),
+    )
+    document_type = serializers.ChoiceField(
+        choices=IdentityDocumentType.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "surrendered_identity_document: the kind the person's category holds (citizen: id_card; foreign "
+            "resident: residence_permit; stateless person: stateless_certificate; refugee: refugee_certificate)."
+        ),
+    )
     number = serializers.CharField(required=False, allow_blank=True, max_length=60)
     issued_on = serializers.DateField(required=False, allow_null=True)
     issued_by = serializers.CharField(required=False, allow_blank=True, max_length=200)
