@@ -29,6 +29,17 @@ class SubjectOutcome(models.TextChoices):
     REFUSED = "refused", _("Refused")
 
 
+class SlipStatus(models.TextChoices):
+    """The departure slip of a person in a case. ``pending`` from the completion of a case that calls for a slip
+    until it is made (in the request today; by a worker later); ``failed`` when making it failed: staff issue it
+    again."""
+
+    NOT_REQUESTED = "not_requested", _("Not requested")
+    PENDING = "pending", _("Being made")
+    ISSUED = "issued", _("Issued")
+    FAILED = "failed", _("Could not be made; it can be issued again")
+
+
 class ConsentDecision(models.TextChoices):
     PENDING = "pending", _("Awaiting answer")
     APPROVED = "approved", _("Approved")

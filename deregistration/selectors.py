@@ -44,10 +44,10 @@ def _lapse_due_consents() -> None:
 
 
 def applications_visible_to(
-    *, actor: Any, status: str = "", case_type: str = "", iin: str = ""
+    *, actor: Any, status: str = "", case_type: str = "", iin: str = "", slip_status: str = ""
 ) -> QuerySet[Application]:
     """Staff see every case; a citizen sees the cases they applied for. ``iin`` matches the applicant or a
-    subject."""
+    subject; ``slip_status`` (e.g. ``failed``: slips for staff to issue again) any subject's slip."""
     queryset = Application.objects.select_related("applicant", "dwelling").prefetch_related(
         Prefetch(
             "subjects",
@@ -62,6 +62,9 @@ def applications_visible_to(
     if iin:
         named = ApplicationSubject.objects.filter(application=OuterRef("pk"), person__iin=iin)
         queryset = queryset.filter(Q(applicant__iin=iin) | Exists(named))
+    if slip_status:
+        slips = ApplicationSubject.objects.filter(application=OuterRef("pk"), slip_status=slip_status)
+        queryset = queryset.filter(Exists(slips))
     role = role_of(actor)
     if is_staff_role(role):
         return queryset

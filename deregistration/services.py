@@ -46,6 +46,7 @@ from .constants import (
     NotificationKind,
     RefusalGround,
     Role,
+    SlipStatus,
     Status,
     SubjectOutcome,
 )
@@ -1049,8 +1050,9 @@ def _complete_locked(*, actor: Any, application_id: int) -> Application:
         )
         subject.outcome = SubjectOutcome.DEREGISTERED
         subject.registry_record = record
+        subject.slip_status = SlipStatus.PENDING if application.issue_slip else SlipStatus.NOT_REQUESTED
         _history_user(subject, actor)
-        subject.save(update_fields=["outcome", "registry_record"])
+        subject.save(update_fields=["outcome", "registry_record", "slip_status"])
     application.status = Status.COMPLETED
     application.completed_at = now
     application.decided_at = now
@@ -1105,13 +1107,14 @@ def _complete_automatically(application: Application) -> Application:
 
 
 def _issue_slips(*, actor: Any, application: Application) -> None:
-    """Issue the departure slips the case calls for. A failure here never undoes the deregistration: the slip
-    can be issued again later (``slip_issue``)."""
+    """Make the departure slips the case calls for (its subjects whose slip is ``pending``). A failure here
+    never undoes the deregistration: the subject's ``slip_status`` says ``failed`` and staff issue it again
+    (``slip_issue``)."""
     if application.status != Status.COMPLETED or not application.issue_slip:
         return
     from .slips import slip_issue  # the PDF machinery loads only when a slip is issued
 
-    for subject in application.subjects.filter(outcome=SubjectOutcome.DEREGISTERED, slip__isnull=True):
+    for subject in application.subjects.filter(slip_status=SlipStatus.PENDING):
         try:
             slip_issue(actor=actor, subject=subject, check_role=False)
         except Exception:

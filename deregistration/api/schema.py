@@ -124,6 +124,7 @@ APPLICATION = {
             "outcome": "deregistered",
             "registry_record_id": 1042,
             "slip_number": "KP-20261127-1A2B3C4D",
+            "slip_status": "issued",
         }
     ],
     "consents": [],

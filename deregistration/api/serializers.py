@@ -26,6 +26,7 @@ from deregistration.constants import (
     NotificationKind,
     RefusalGround,
     Role,
+    SlipStatus,
     Status,
     SubjectOutcome,
 )
@@ -136,6 +137,13 @@ class SubjectSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=SubjectOutcome.choices)
     registry_record_id = serializers.IntegerField(allow_null=True)
     slip_number = serializers.SerializerMethodField()
+    slip_status = serializers.ChoiceField(
+        choices=SlipStatus.choices,
+        help_text=_(
+            "not_requested; pending (being made); issued (see slip_number); failed (staff issue it again with "
+            "POST …/subjects/{iin}/slip/)."
+        ),
+    )
 
     def get_slip_number(self, subject) -> str | None:
         slip = getattr(subject, "slip", None)
@@ -206,6 +214,11 @@ class ApplicationSerializer(serializers.ModelSerializer):
 class ApplicationFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     case_type = serializers.ChoiceField(choices=CaseType.choices, required=False)
+    slip_status = serializers.ChoiceField(
+        choices=SlipStatus.choices,
+        required=False,
+        help_text=_("Cases with a subject whose slip is in this state."),
+    )
     iin = serializers.CharField(
         required=False,
         max_length=12,
