@@ -57,6 +57,10 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
+# django-simple-history: past versions are shown, never restored (a revert would bypass the services; the admin
+# base classes also refuse the revert form's POST, which this setting alone does not).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
