@@ -88,6 +88,11 @@ class DocumentType(models.TextChoices):
 
 # The older name of a surrendered identity document that is an ID card; still accepted as input.
 SURRENDERED_ID_CARD = "surrendered_id_card"
+# The document types a submission may name: every DocumentType and the older name above.
+DOCUMENT_TYPES_ACCEPTED = [
+    *DocumentType.choices,
+    (SURRENDERED_ID_CARD, _("Identity card handed over (older name of surrendered_identity_document)")),
+]
 
 
 class NotificationKind(models.TextChoices):

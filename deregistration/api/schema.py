@@ -169,6 +169,29 @@ WALK_IN_WITH_COUNTER_CONSENT = {
     ],
 }
 
+MISSING_DOCUMENTS = {
+    "code": "invalid",
+    "detail": "Invalid input: documents.",
+    "errors": {
+        "documents": [
+            {
+                "code": "missing_document",
+                "message": "Missing document: Police certificate of permission to leave for permanent residence abroad.",
+                "document": "police_emigration_certificate",
+            },
+            {
+                "code": "missing_document",
+                "message": "Missing document: Identity card, handed over to the service provider for the person "
+                "with IIN 850722400028.",
+                "document": "surrendered_identity_document",
+                "iin": "850722400028",
+            },
+        ]
+    },
+    "reason_code": "missing_document",
+    "ground": "unreliable_documents",
+}
+
 SIGNED_REQUEST = (
     '<?xml version="1.0" encoding="UTF-8"?><deregistrationRequest xmlns="urn:kz:deregistration:request:1">'
     "<applicantIin>800315300018</applicantIin><addressCode>0201400012345678</addressCode>"
