@@ -547,6 +547,18 @@ def _check_case(
         errors.setdefault("applicant_iin", []).append(
             ValidationError(_("The applicant does not own this dwelling."), code=rules.NOT_OWNER)
         )
+    if case_type == CaseType.EMIGRATION and rules.emigration_leaver_problem(
+        applicant_age=applicant.age_on(today)
+    ):
+        errors.setdefault("applicant_iin", []).append(
+            ValidationError(
+                _(
+                    "A child under 16 leaves the country with an adult who is leaving too and is registered at "
+                    "the same address; that adult applies for both."
+                ),
+                code=rules.CHILD_WITHOUT_ADULT,
+            )
+        )
     registrations = {}
     for index, person in enumerate(subjects):
         field = f"subjects[{index}]"
@@ -697,6 +709,21 @@ def application_submit(
             errors[f"subjects[{index}]"] = [
                 ValidationError(_("This person is named twice."), code=rules.DUPLICATE_SUBJECT)
             ]
+    if (
+        case_type == CaseType.EMIGRATION
+        and subjects
+        and "applicant_iin" not in errors
+        and applicant_iin not in subjects
+    ):
+        errors.setdefault("subjects", []).append(
+            ValidationError(
+                _(
+                    "On leaving the country the applicant is the person leaving: name them among the persons to "
+                    "deregister, with their children under 16 who leave with them."
+                ),
+                code=rules.APPLICANT_NOT_LEAVING,
+            )
+        )
     if not isinstance(documents, list | tuple):
         errors["documents"] = [ValidationError(_("Expected a list of documents."), code=rules.INVALID_INPUT)]
         documents = []

@@ -325,6 +325,47 @@ def test_emigration_the_person_leaving_with_a_child_under_16(household, operator
     assert result.application.issue_slip  # always issued to a person leaving the country
 
 
+def test_emigration_the_applicant_is_the_person_leaving(household, operator):
+    # A stranger, not registered there and not leaving, names someone else's child: refused, nothing stored.
+    stranger = PersonFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        submit(operator, household, case_type="emigration", applicant=stranger, subjects=[household.child])
+    assert error_codes(excinfo) == {"subjects": [rules.APPLICANT_NOT_LEAVING]}
+    # The adult tenant naming only the child, without leaving themselves: refused the same way.
+    with pytest.raises(ValidationError) as excinfo:
+        submit(
+            operator,
+            household,
+            case_type="emigration",
+            applicant=household.tenant,
+            subjects=[household.child],
+        )
+    assert error_codes(excinfo) == {"subjects": [rules.APPLICANT_NOT_LEAVING]}
+    assert rules.ground_for(rules.APPLICANT_NOT_LEAVING) == "requirements_not_met"
+    assert nothing_stored()
+
+
+def test_emigration_a_child_under_16_leaves_with_an_adult_subject_registered_there(household, operator):
+    # The child alone, as applicant and subject: no adult leaves with them.
+    with pytest.raises(ValidationError) as excinfo:
+        submit(
+            operator, household, case_type="emigration", applicant=household.child, subjects=[household.child]
+        )
+    assert error_codes(excinfo) == {"applicant_iin": [rules.CHILD_WITHOUT_ADULT]}
+    # An adult leaving with the child but registered elsewhere: not at the same address.
+    parent_elsewhere = RegistrationFactory().person
+    with pytest.raises(ValidationError) as excinfo:
+        submit(
+            operator,
+            household,
+            case_type="emigration",
+            applicant=parent_elsewhere,
+            subjects=[parent_elsewhere, household.child],
+        )
+    assert error_codes(excinfo) == {"subjects[0]": [rules.NOT_REGISTERED_HERE]}
+    assert nothing_stored()
+
+
 def test_emigration_cannot_name_another_adult(household, operator):
     with pytest.raises(ValidationError) as excinfo:
         submit(

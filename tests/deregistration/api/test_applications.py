@@ -1,5 +1,7 @@
 """Applications: submission (portal and walk-in), idempotency, lists and filters, reading, completing, rejecting."""
 
+import datetime as dt
+
 import pytest
 
 from citizens.models import AuditEvent
@@ -566,3 +568,22 @@ def test_the_schema_documents_the_document_and_iin_of_an_error_entry():
     entry = schema["components"]["schemas"]["FieldError"]
     assert {"document", "iin"} <= set(entry["properties"])
     assert set(entry["required"]) == {"code", "message"}
+
+
+def test_an_emigration_case_whose_applicant_is_not_leaving_is_400_applicant_not_leaving(operator):
+    child = PersonFactory(birth_date=dt.date(2018, 3, 1))
+    registration = RegistrationFactory(person=child)
+    stranger = PersonFactory()
+    body = {
+        "case_type": "emigration",
+        "channel": "state_corporation",
+        "address_code": registration.dwelling.address_code,
+        "applicant_iin": stranger.iin,
+        "subjects": [child.iin],
+        "documents": walk_in_documents("emigration", [child]),
+    }
+    response = client_for(operator).post(f"{API}/applications/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["reason_code"] == "applicant_not_leaving"
+    assert codes(response, "subjects") == ["applicant_not_leaving"]
+    assert not Application.objects.exists()
