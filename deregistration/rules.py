@@ -12,7 +12,12 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from citizens.constants import IdentityDocumentType, RecipientCategory, RegistrationEndReason
+from citizens.constants import (
+    IdentityDocumentType,
+    RecipientCategory,
+    RegistrationEndReason,
+    RegistrationKind,
+)
 
 from .constants import CaseType, Channel, DocumentType, RefusalGround, Role
 
@@ -278,6 +283,17 @@ def court_decision_problem(*, decided_on: dt.date, in_force_on: dt.date, today: 
     if in_force_on > today:
         return str(_("The court decision has not entered into force yet."))
     return None
+
+
+# --- Which registration ends ---------------------------------------------------------------------------
+# The service deregisters from registration at the place of residence: the permanent registration. A temporary
+# registration is left as it is; a person registered at the address only temporarily is "not registered here".
+ENDED_REGISTRATION_KIND = RegistrationKind.PERMANENT
+
+
+def registration_is_ended_by_the_service(kind: str) -> bool:
+    """Whether this service ends a registration of ``kind`` (for the service and for lists of residents)."""
+    return kind == ENDED_REGISTRATION_KIND
 
 
 # --- Consequences -------------------------------------------------------------------------------------

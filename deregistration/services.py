@@ -532,6 +532,19 @@ def _check_documents(
                     )
 
 
+def not_registered_here(iin: str) -> ValidationError:
+    """The one answer for a person who cannot be named at this address: registered elsewhere, registered here
+    only temporarily, unknown to the register (a citizen is never told which)."""
+    return ValidationError(
+        _(
+            "The person with IIN %(iin)s has no permanent registration (registration at the place of residence) "
+            "at this address."
+        )
+        % {"iin": iin},
+        code=rules.NOT_REGISTERED_HERE,
+    )
+
+
 def _check_case(
     *,
     case_type: str,
@@ -586,14 +599,11 @@ def _check_case(
                 )
             )
             continue
-        registration = register.active_registration(person=person, dwelling=dwelling)
+        registration = register.active_registration(
+            person=person, dwelling=dwelling, kind=rules.ENDED_REGISTRATION_KIND
+        )
         if registration is None:
-            errors.setdefault(field, []).append(
-                ValidationError(
-                    _("The person with IIN %(iin)s is not registered at this address.") % {"iin": person.iin},
-                    code=rules.NOT_REGISTERED_HERE,
-                )
-            )
+            errors.setdefault(field, []).append(not_registered_here(person.iin))
             continue
         registrations[person.iin] = registration
     return registrations
@@ -759,10 +769,7 @@ def application_submit(
     for index, iin in enumerate(subjects):
         if iin not in persons:
             errors[f"subjects[{index}]"] = [
-                ValidationError(
-                    _("The person with IIN %(iin)s is not registered at this address.") % {"iin": iin},
-                    code=rules.NOT_REGISTERED_HERE,
-                )
+                not_registered_here(iin)
                 if masked
                 else ValidationError(
                     _("No person with IIN %(iin)s in the register.") % {"iin": iin}, code=rules.UNKNOWN_PERSON

@@ -43,9 +43,7 @@ def person_of(category, household):
     if category == "citizen":
         return household.tenant
     person = PersonFactory(category=category, **NON_CITIZENS[category])
-    RegistrationFactory(
-        person=person, dwelling=household.dwelling, kind="temporary" if category == "refugee" else "permanent"
-    )
+    RegistrationFactory(person=person, dwelling=household.dwelling)
     return person
 
 
@@ -200,6 +198,36 @@ def test_every_subject_must_be_registered_there_now(household, operator):
         submit(operator, household)
     assert error_codes(excinfo) == {"subjects[0]": [rules.NOT_REGISTERED_HERE]}
     assert nothing_stored()
+
+
+@pytest.mark.parametrize("case_type", CASES)
+def test_a_person_registered_here_only_temporarily_is_not_registered_here(case_type, household, operator):
+    guest = PersonFactory()
+    RegistrationFactory(person=guest, dwelling=household.dwelling, kind="temporary")
+    applicant = guest if case_type == "emigration" else household.owner
+    with pytest.raises(ValidationError) as excinfo:
+        submit(operator, household, case_type=case_type, applicant=applicant, subjects=[guest])
+    assert error_codes(excinfo) == {"subjects[0]": [rules.NOT_REGISTERED_HERE]}
+    assert "permanent registration" in excinfo.value.error_dict["subjects[0]"][0].messages[0]
+    assert nothing_stored()
+
+
+def test_only_the_permanent_registration_ends_a_temporary_one_there_is_left(household, operator):
+    RegistrationFactory(
+        person=household.tenant,
+        dwelling=household.dwelling,
+        kind="temporary",
+        registered_on=dt.date(2024, 2, 1),
+    )
+    application = submit(operator, household).application
+    assert application.subjects.get().registration.kind == "permanent"
+    application_complete(actor=operator, application=application)
+    permanent, temporary = (
+        Registration.objects.get(person=household.tenant, kind=kind) for kind in ("permanent", "temporary")
+    )
+    assert permanent.ended_on == timezone.localdate()
+    assert temporary.ended_on is None
+    assert RegistryRecord.objects.get().registration_id == permanent.pk
 
 
 def test_the_applicant_does_not_name_themselves(household, operator):
