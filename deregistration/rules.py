@@ -132,6 +132,9 @@ CHANNELS_FOR_CATEGORY: dict[str, frozenset[Channel]] = {
     RecipientCategory.REFUGEE: frozenset({Channel.SERVICE_PROVIDER}),
 }
 PORTAL_CASE_TYPES = frozenset({CaseType.OWNER_APPLICATION})
+# The cases in which the applicant must own the dwelling (the owner's application; the owner presents a court
+# decision).
+OWNER_CASE_TYPES = frozenset({CaseType.OWNER_APPLICATION, CaseType.COURT_DECISION})
 
 # Which channels each role acts in. Operators of the State Corporation serve citizens (walk-in, and the
 # portal's cases when one needs a hand); migration officers serve foreigners, stateless persons, refugees.
@@ -152,13 +155,8 @@ ROLE_SUBMIT_CHANNELS: dict[str, frozenset[Channel]] = {
 }
 
 
-def channel_refusal(*, case_type: str, channel: str, categories: Iterable[str]) -> str | None:
-    """Why ``channel`` may not serve this case, as a message; None when it may.
-
-    ``categories`` are those of the applicant and of every subject. A case that involves anyone who is not a
-    citizen belongs to the service provider, who serves all its people (DESIGN.md); an all-citizen case goes
-    to the State Corporation, or to the portal when it is an owner's application.
-    """
+def portal_case_refusal(*, case_type: str, channel: str) -> str | None:
+    """Why the portal may not take this kind of case (it takes only the owner's application), or None."""
     if channel == Channel.PORTAL and case_type not in PORTAL_CASE_TYPES:
         return str(
             _(
@@ -166,6 +164,18 @@ def channel_refusal(*, case_type: str, channel: str, categories: Iterable[str]) 
                 "Corporation or by the migration service."
             )
         )
+    return None
+
+
+def channel_refusal(*, case_type: str, channel: str, categories: Iterable[str]) -> str | None:
+    """Why ``channel`` may not serve this case, as a message; None when it may.
+
+    ``categories`` are those of the applicant and of every subject. A case that involves anyone who is not a
+    citizen belongs to the service provider, who serves all its people (DESIGN.md); an all-citizen case goes
+    to the State Corporation, or to the portal when it is an owner's application.
+    """
+    if refusal := portal_case_refusal(case_type=case_type, channel=channel):
+        return refusal
     non_citizens = {c for c in categories if c != RecipientCategory.CITIZEN}
     allowed = (
         frozenset.intersection(*(CHANNELS_FOR_CATEGORY[c] for c in non_citizens))
