@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +49,8 @@ DUPLICATE_SUBJECT = "duplicate_subject"
 SIGNATURE_REQUIRED = "signature_required"
 INVALID_INPUT = "invalid"
 UNRELIABLE_DATA = "unreliable_data"  # an operator found the documents or data unreliable
+# The recipient refused, or withdrew, consent to the use of their personal data (art. 19, 3).
+PERSONAL_DATA_CONSENT_WITHDRAWN = "personal_data_consent_withdrawn"
 OTHER = "other"
 
 # Conflicts (409) and permissions (403).
@@ -85,21 +88,24 @@ GROUND_FOR_REASON: dict[str, RefusalGround] = {
     UNKNOWN_PERSON: RefusalGround.REQUIREMENTS_NOT_MET,
     UNKNOWN_DWELLING: RefusalGround.REQUIREMENTS_NOT_MET,
     OTHER: RefusalGround.REQUIREMENTS_NOT_MET,
+    PERSONAL_DATA_CONSENT_WITHDRAWN: RefusalGround.NO_PERSONAL_DATA_CONSENT,
 }
-# What an operator may give as the reason of a rejection.
-OPERATOR_REJECTION_REASONS = frozenset(
-    {
-        UNRELIABLE_DATA,
-        INVALID_DOCUMENT,
-        MISSING_DOCUMENT,
-        NOT_OWNER,
-        NOT_REGISTERED_HERE,
-        APPLICANT_IS_SUBJECT,
-        COURT_DECISION_NOT_IN_FORCE,
-        NOT_LEAVING_PERSON,
-        OTHER,
-    }
+# What an operator may give as the reason of a rejection, with the words a back-office form shows.
+OPERATOR_REJECTION_REASON_CHOICES: tuple[tuple[str, Any], ...] = (
+    (UNRELIABLE_DATA, _("The documents or the data in them are unreliable")),
+    (INVALID_DOCUMENT, _("A document is not valid")),
+    (MISSING_DOCUMENT, _("A document is missing")),
+    (NOT_OWNER, _("The applicant does not own the dwelling")),
+    (NOT_REGISTERED_HERE, _("The person has no permanent registration at this address")),
+    (APPLICANT_IS_SUBJECT, _("The applicant named themselves")),
+    (COURT_DECISION_NOT_IN_FORCE, _("The court decision has not entered into legal force")),
+    (NOT_LEAVING_PERSON, _("A person named is neither the one leaving nor their child under 16")),
+    (APPLICANT_NOT_LEAVING, _("The applicant is not among the persons leaving")),
+    (CHILD_WITHOUT_ADULT, _("A child under 16 leaves without an adult who leaves too")),
+    (PERSONAL_DATA_CONSENT_WITHDRAWN, _("Consent to the use of personal data was refused or withdrawn")),
+    (OTHER, _("Another reason (explain in the comment)")),
 )
+OPERATOR_REJECTION_REASONS = frozenset(code for code, _label in OPERATOR_REJECTION_REASON_CHOICES)
 
 
 def ground_for(reason_code: str) -> RefusalGround:

@@ -654,6 +654,20 @@ def test_a_rejection_carries_its_legal_ground_and_reason(household, operator):
     assert RegistryRecord.objects.count() == 0
 
 
+def test_a_withdrawn_consent_to_personal_data_refuses_on_the_third_ground(household, operator):
+    application = submit(operator, household).application
+    rejected = application_reject(
+        actor=operator, application=application, reason_code=rules.PERSONAL_DATA_CONSENT_WITHDRAWN
+    )
+    assert rejected.rejection_ground == RefusalGround.NO_PERSONAL_DATA_CONSENT
+    assert rejected.rejection_reason_code == "personal_data_consent_withdrawn"
+
+
+def test_every_ground_of_article_19_is_reachable_by_an_operator():
+    grounds = {rules.ground_for(code) for code in rules.OPERATOR_REJECTION_REASONS}
+    assert grounds == set(RefusalGround)
+
+
 @pytest.mark.parametrize(
     ("ground", "reason_code", "comment", "field"),
     [

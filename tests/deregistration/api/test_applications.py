@@ -607,3 +607,15 @@ def test_the_start_page_says_only_permanent_registrations_end(client):
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "permanent registration" in page
     assert "temporary" in page
+
+
+def test_an_operator_refuses_for_a_withdrawn_consent_to_personal_data(operator, home):
+    application = walk_in(operator, home)
+    response = client_for(operator).post(
+        f"{API}/applications/{application.number}/reject/",
+        {"reason_code": "personal_data_consent_withdrawn"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["rejection"]["ground"] == "no_personal_data_consent"
+    assert response.json()["rejection"]["reason_code"] == "personal_data_consent_withdrawn"
