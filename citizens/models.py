@@ -23,23 +23,18 @@ from .constants import (
     RegistrationKind,
     Sex,
 )
+from .countries import validate_citizenship
 from .iin import validate_iin
 
 IIN_DIGITS = r"^[0-9]{12}$"
 KATO_DIGITS = r"^[0-9]{9}$"
 ADDRESS_CODE_PATTERN = r"^[0-9]{10,20}$"
-COUNTRY_CODE = r"^[A-Z]{3}$"
 
 validate_kato = RegexValidator(KATO_DIGITS, _("A KATO code has exactly 9 digits."), code="invalid_kato")
 validate_address_code = RegexValidator(
     ADDRESS_CODE_PATTERN,
     _("An address register code (РКА) has 10 to 20 digits."),
     code="invalid_address_code",
-)
-validate_country = RegexValidator(
-    COUNTRY_CODE,
-    _("Give the citizenship as an ISO 3166-1 alpha-3 code (KAZ), or XXX for a stateless person."),
-    code="invalid_country",
 )
 
 
@@ -54,7 +49,7 @@ class Person(models.Model):
     citizenship = models.CharField(
         _("citizenship"),
         max_length=3,
-        validators=[validate_country],
+        validators=[validate_citizenship],
         help_text=_("ISO 3166-1 alpha-3; XXX: stateless"),
     )
     category = models.CharField(_("recipient category"), max_length=20, choices=RecipientCategory.choices)

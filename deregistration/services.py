@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from citizens import selectors as register
 from citizens.audit import audit_log
 from citizens.constants import IdentityDocumentType
+from citizens.countries import is_country_code
 from citizens.iin import iin_error
 from citizens.models import Dwelling, Person
 from citizens.services import registration_end, registrations_lock_active
@@ -257,7 +258,7 @@ def _parse_document(
             )
         else:
             doc.holder_iin = holder
-    if doc.country and (len(doc.country) != 3 or not doc.country.isalpha() or not doc.country.isupper()):
+    if doc.country and not is_country_code(doc.country):
         errors.setdefault(f"{where}.country", []).append(
             ValidationError(
                 _("Give the country as an ISO 3166-1 alpha-3 code, e.g. DEU."),

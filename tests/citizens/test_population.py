@@ -180,6 +180,11 @@ def test_an_import_updates_a_changed_person_only():
             lambda d: d["persons"].append(copy.deepcopy(d["persons"][0])),
             "persons[2] (IIN 800315300018): iin:",
         ),
+        (
+            # Three capital letters, but no country of ISO 3166-1.
+            lambda d: d["persons"][1].update(citizenship="ABC", category="foreign_resident"),
+            "persons[1] (IIN 850722400028): citizenship:",
+        ),
     ],
 )
 def test_each_bad_field_is_named_and_nothing_is_loaded(mutate, expected):
