@@ -1,4 +1,4 @@
-"""The rules of the service as data, to be read side by side with the passport (SERVICE.md).
+"""The rules of the service as data, to be read side by side with docs/service.md (the service in short).
 
 Pure functions and tables only: no database, no clock of its own. ``services.py`` applies them;
 forms may call them for early feedback.
@@ -113,6 +113,7 @@ def ground_for(reason_code: str) -> RefusalGround:
     if reason_code.startswith(
         (
             "signature",
+            "digest",
             "certificate",
             "request_",
             "crl",
@@ -127,7 +128,7 @@ def ground_for(reason_code: str) -> RefusalGround:
     return GROUND_FOR_REASON.get(reason_code, RefusalGround.REQUIREMENTS_NOT_MET)
 
 
-# --- Who may use which channel (SERVICE.md, "Where the service is delivered") ------------------------------
+# --- Who may use which channel (docs/service.md, "Three kinds of recipient") --------------------------------
 CHANNELS_FOR_CATEGORY: dict[str, frozenset[Channel]] = {
     # 1) citizens: the State Corporation; the portal only for the owner's application
     RecipientCategory.CITIZEN: frozenset({Channel.STATE_CORPORATION, Channel.PORTAL}),
@@ -177,7 +178,7 @@ def channel_refusal(*, case_type: str, channel: str, categories: Iterable[str]) 
     """Why ``channel`` may not serve this case, as a message; None when it may.
 
     ``categories`` are those of the applicant and of every subject. A case that involves anyone who is not a
-    citizen belongs to the service provider, who serves all its people (DESIGN.md); an all-citizen case goes
+    citizen belongs to the service provider, who serves all its people (docs/service.md); an all-citizen case goes
     to the State Corporation, or to the portal when it is an owner's application.
     """
     if refusal := portal_case_refusal(case_type=case_type, channel=channel):
@@ -205,7 +206,7 @@ def channel_refusal(*, case_type: str, channel: str, categories: Iterable[str]) 
     )
 
 
-# --- Documents (SERVICE.md, "Documents") ----------------------------------------------------------------
+# --- Documents (docs/service.md, "Three kinds of case") ---------------------------------------------------
 @dataclass(frozen=True)
 class DocumentSpec:
     """The fields a document of a type must carry to be accepted."""
@@ -282,7 +283,7 @@ def required_documents(*, case_type: str, subject_ages: dict[str, int]) -> list[
 
 
 def emigration_leaver_problem(*, applicant_age: int) -> str | None:
-    """Who leaves: the applicant, aged 16 or more, is the adult the children under 16 leave with (DESIGN.md:
+    """Who leaves: the applicant, aged 16 or more, is the adult the children under 16 leave with (docs/service.md:
     the subjects are the person leaving and the children under 16 leaving with them). The applicant being among
     the subjects is checked with the input (``APPLICANT_NOT_LEAVING``); other adults are ``NOT_LEAVING_PERSON``."""
     if applicant_age < CHILD_AGE_LIMIT:

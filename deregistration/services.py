@@ -439,7 +439,7 @@ def _check_counter_consents(
     *, consents: list[CounterConsent], co_owners: list[Person], errors: dict[str, list[ValidationError]]
 ) -> None:
     """Each counter consent is a co-owner's, besides the applicant; a co-owner who declines at the counter
-    stops the application before anything is stored (DESIGN.md: a rule broken at submission is a 400;
+    stops the application before anything is stored (docs/service.md, "Refusal": a rule broken at submission is a 400;
     status ``rejected`` comes only from a decision after submission)."""
     co_owner_iins = {p.iin for p in co_owners}
     for consent in consents:

@@ -92,7 +92,7 @@ def identity_document():
 
 
 def walk_in_documents(case_type, subjects, *, today=None):
-    """A complete checklist for a walk-in case naming these persons (SERVICE.md, "Documents")."""
+    """A complete checklist for a walk-in case naming these persons (docs/service.md, "Three kinds of case")."""
     today = today or timezone.localdate()
     documents = [identity_document()]
     if case_type == "owner_application":
