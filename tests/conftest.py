@@ -190,3 +190,32 @@ def walk_in_case(actor, household, *, complete=False, **options):
 
     application = submit_walk_in(actor, household, **options).application
     return application_complete(actor=actor, application=application) if complete else application
+
+
+def run_at_once(*calls, timeout: float = 60):
+    """Run each call in its own thread and database connection, all released together; return each call's
+    result or the exception it raised. A thread still running after ``timeout`` seconds fails the test."""
+    import threading
+
+    from django.db import close_old_connections, connection
+
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def worker(index, call):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = call()
+        except Exception as exc:
+            outcomes[index] = exc
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert not any(thread.is_alive() for thread in threads), f"a call still runs after {timeout} s"
+    return outcomes
