@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "citizens",
     "deregistration",
 ]
@@ -55,6 +56,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout answer (config.security).
+    "axes.middleware.AxesMiddleware",
 ]
 
 # django-simple-history: past versions are shown, never restored (a revert would bypass the services; the admin
@@ -93,6 +96,11 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# django-axes first: a locked-out account or client address is refused before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "config.security.SignInLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -155,6 +163,22 @@ SLIP_SEAL_CERT = env.str("SLIP_SEAL_CERT", default=str(VAR_DIR / "pki" / "seal.p
 SLIP_SEAL_KEY = env.str("SLIP_SEAL_KEY", default=str(VAR_DIR / "pki" / "seal.key.pem"))
 SLIP_SEAL_CHAIN = env.str("SLIP_SEAL_CHAIN", default=str(VAR_DIR / "pki" / "ca.pem"))
 
+# How many proxies in front of the server may set X-Forwarded-For; the client address is read only through
+# them (config.security.client_ip). 0: the address of the connection itself.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Sign-in lockout (django-axes), counted in the database so that every server process sees it: after
+# AXES_FAILURE_LIMIT wrong passwords for one account, or from one client address, sign-in is refused there for
+# AXES_COOLOFF_MINUTES after the last failure (each attempt during the lockout starts the wait again).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+# Attempts hold usernames (IINs): no admin pages for them; `manage.py axes_reset_username IIN` unlocks one.
+AXES_ENABLE_ADMIN = False
+
 REST_FRAMEWORK = {
     # Token first: its authenticate_header makes an anonymous call a 401 (session auth alone would give 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -168,6 +192,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "deregistration.api.pagination.KeysetPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "deregistration.api.exceptions.api_exception_handler",
+    # The throttles read the client address through config.security.client_ip; this says the same to DRF.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     # Throttles count in the default cache: with several server processes, point CACHES at a shared one.
     "DEFAULT_THROTTLE_RATES": {
         # POST /api/v1/auth/token/, per client address: the brake on password guessing.

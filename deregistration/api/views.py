@@ -106,7 +106,11 @@ class TokenView(ApiView):
         operation_id="auth_token_create",
         tags=["auth"],
         summary="Get an API token",
-        description="A citizen's username is their IIN. Throttled per client address.",
+        description=(
+            "A citizen's username is their IIN. Throttled per client address. After too many wrong passwords "
+            "for one account or from one client address, sign-in is locked for a while: `429` with "
+            "`code: locked_out` and `Retry-After`, the same answer whether the account exists or not."
+        ),
         auth=[],
         request=TokenRequestSerializer,
         responses={200: TokenSerializer, **schema.errors(400, 429)},
@@ -118,10 +122,21 @@ class TokenView(ApiView):
                 "Token", value={"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}, response_only=True
             ),
             *schema.error_examples(429),
+            OpenApiExample(
+                "429: Locked out",
+                value={
+                    "code": "locked_out",
+                    "detail": "Too many failed sign-in attempts. Try again in 15 minutes.",
+                    "retry_after": 900,
+                },
+                response_only=True,
+                status_codes=["429"],
+            ),
         ],
     )
     def post(self, request: Request) -> Response:
         data = parse(TokenRequestSerializer, request.data)
+        # Through Django's authenticate with the request, so that django-axes counts and locks (config.security).
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None:
             raise ValidationError(
