@@ -294,29 +294,20 @@ class ApplicationListView(ApiView):
                 },
                 request_only=True,
             ),
+            OpenApiExample("Walk-in, State Corporation", value=schema.WALK_IN, request_only=True),
             OpenApiExample(
-                "Walk-in, State Corporation",
-                value={
-                    "case_type": "owner_application",
-                    "channel": "state_corporation",
-                    "address_code": "0201400012345678",
-                    "applicant_iin": "800315300018",
-                    "subjects": ["850722400028"],
-                    "issue_slip": False,
-                    "documents": [
-                        {
-                            "type": "applicant_identity_document",
-                            "number": "045612378",
-                            "issued_on": "2021-05-04",
-                            "issued_by": "ІІМ",
-                        },
-                        {"type": "owner_application_form", "number": "Ө-17", "issued_on": "2026-11-27"},
-                    ],
-                },
+                "Walk-in, a co-owner consenting at the counter by a notarised consent",
+                value=schema.WALK_IN_WITH_COUNTER_CONSENT,
                 request_only=True,
             ),
             OpenApiExample("Completed", value=schema.APPLICATION, response_only=True, status_codes=["201"]),
             *schema.error_examples(400, 401, 403, 429),
+            OpenApiExample(
+                "400: Missing documents",
+                value=schema.MISSING_DOCUMENTS,
+                response_only=True,
+                status_codes=["400"],
+            ),
             OpenApiExample(
                 "409: Replayed nonce",
                 value={
