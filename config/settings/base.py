@@ -34,7 +34,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
@@ -179,10 +178,13 @@ AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
 # Attempts hold usernames (IINs): no admin pages for them; `manage.py axes_reset_username IIN` unlocks one.
 AXES_ENABLE_ADMIN = False
 
+# Lifetime of an API token from POST /api/v1/auth/token/ (deregistration.tokens); a new sign-in gives a new one.
+API_TOKEN_HOURS = env.int("API_TOKEN_HOURS", default=12)
+
 REST_FRAMEWORK = {
     # Token first: its authenticate_header makes an anonymous call a 401 (session auth alone would give 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "deregistration.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -13,10 +13,10 @@ from django.contrib.auth.views import LoginView
 from django.core.cache import cache
 from django.test import RequestFactory
 from django.urls import include, path
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from config.security import client_ip
+from deregistration.tokens import ApiToken
 from tests.conftest import citizen_account
 from tests.factories import PersonFactory
 
@@ -36,11 +36,6 @@ urlpatterns = [
 @pytest.fixture(autouse=True)
 def _limits(settings):
     settings.AXES_FAILURE_LIMIT = 5
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"auth": "10000/min", "submit": "10000/min"},
-    }
-    cache.clear()
 
 
 @pytest.fixture
@@ -67,7 +62,7 @@ def test_guessing_one_iin_from_rotating_forwarded_addresses_locks_the_account(ci
     assert right.json()["code"] == "locked_out"
     assert int(right["Retry-After"]) == 15 * 60 == right.json()["retry_after"]
     assert "no-store" in right["Cache-Control"]
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_the_lockout_reads_the_same_for_an_existing_and_an_unknown_iin(citizen):
