@@ -142,14 +142,17 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # --- The service's own settings -------------------------------------------------------------
 # The portal's public address, printed on slips (QR code and verification link).
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 # Co-owners have this long to answer an owner's application (SERVICE.md: consents lapse after one hour).
 CONSENT_WINDOW_MINUTES = env.int("CONSENT_WINDOW_MINUTES", default=60)
 # The passport's term: 30 minutes from the moment the documents are handed in.
 SERVICE_TERM_MINUTES = 30
 # Applicants' EDS: the trusted CA certificates (roots and intermediates) and the CA's CRL (PEM or DER).
-EDS_TRUST_ROOTS = env.str("EDS_TRUST_ROOTS", default=str(VAR_DIR / "pki" / "ca.pem"))
-EDS_CRL = env.str("EDS_CRL", default=str(VAR_DIR / "pki" / "ca.crl"))
+# With DEBUG, the demo CA in VAR_DIR/pki (made by seed_demo, or on first need); without, no default: the system
+# checks (deregistration.checks) stop the server until they are set.
+_DEV_PKI = VAR_DIR / "pki"
+EDS_TRUST_ROOTS = env.str("EDS_TRUST_ROOTS", default=str(_DEV_PKI / "ca.pem") if DEBUG else "")
+EDS_CRL = env.str("EDS_CRL", default=str(_DEV_PKI / "ca.crl") if DEBUG else "")
 # The signature verifier (deregistration.eds.backends): RSA XML-DSig here; a GOST adapter (e.g. NCANode) later.
 EDS_VERIFIER = env.str("EDS_VERIFIER", default="deregistration.eds.backends.XmlDsigVerifier")
 # A signed request must have been made within this many minutes of the server's clock.
@@ -157,10 +160,11 @@ EDS_MAX_CLOCK_SKEW_MINUTES = 10
 # The demo signer signs with demo citizens' keys; it exists for development only (DEBUG on).
 EDS_DEMO_SIGNER = env.bool("EDS_DEMO_SIGNER", default=DEBUG)
 EDS_DEMO_KEYS_DIR = Path(env.str("EDS_DEMO_KEYS_DIR", default=str(VAR_DIR / "pki" / "citizens")))
-# The issuer's seal on departure slips (a "State Corporation" certificate of the demo PKI by default).
-SLIP_SEAL_CERT = env.str("SLIP_SEAL_CERT", default=str(VAR_DIR / "pki" / "seal.pem"))
-SLIP_SEAL_KEY = env.str("SLIP_SEAL_KEY", default=str(VAR_DIR / "pki" / "seal.key.pem"))
-SLIP_SEAL_CHAIN = env.str("SLIP_SEAL_CHAIN", default=str(VAR_DIR / "pki" / "ca.pem"))
+# The issuer's seal on departure slips (PEM). With DEBUG, a development seal of the demo CA, made on first need;
+# without, no default (the system checks require them).
+SLIP_SEAL_CERT = env.str("SLIP_SEAL_CERT", default=str(_DEV_PKI / "seal.pem") if DEBUG else "")
+SLIP_SEAL_KEY = env.str("SLIP_SEAL_KEY", default=str(_DEV_PKI / "seal.key.pem") if DEBUG else "")
+SLIP_SEAL_CHAIN = env.str("SLIP_SEAL_CHAIN", default=str(_DEV_PKI / "ca.pem") if DEBUG else "")
 
 # How many proxies in front of the server may set X-Forwarded-For; the client address is read only through
 # them (config.security.client_ip). 0: the address of the connection itself.
