@@ -9,11 +9,14 @@
   every server process sees the same count.
 - ``lockout_response``: what a locked-out sign-in gets: ``429`` with ``Retry-After``, JSON under ``/api/``, a page
   elsewhere; the same whether the username exists or not.
+- ``ApiBodyLimitMiddleware``: a body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` under ``/api/`` is answered 413 in
+  JSON at once (Django would raise a SuspiciousOperation later: an HTML 400 and an ERROR with a traceback).
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
@@ -76,3 +79,29 @@ def lockout_response(
     response["Retry-After"] = str(seconds)
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+class ApiBodyLimitMiddleware:
+    """Under ``/api/``, refuse a declared body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` with ``413`` in the API's
+    error shape, before anything reads it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and request.path.startswith("/api/"):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > limit:
+                return JsonResponse(
+                    {
+                        "code": "request_too_large",
+                        "detail": _("The request body is too large (at most %(limit)d bytes).")
+                        % {"limit": limit},
+                    },
+                    status=413,
+                )
+        return self.get_response(request)
