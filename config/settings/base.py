@@ -242,6 +242,8 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Every handler of every logger masks 12-digit numbers (IINs) in every line (config.logmask).
+LOGGING_CONFIG = "config.logmask.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
