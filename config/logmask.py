@@ -48,7 +48,10 @@ class MaskIdentifiers(logging.Filter):
 
 def mask_every_handler() -> None:
     """Put ``MaskIdentifiers`` on every handler of the root logger and of every logger there is."""
-    loggers = [logging.getLogger(), *(logging.getLogger(name) for name in list(logging.root.manager.loggerDict))]
+    loggers = [
+        logging.getLogger(),
+        *(logging.getLogger(name) for name in list(logging.root.manager.loggerDict)),
+    ]
     for logger in loggers:
         for handler in getattr(logger, "handlers", []):
             if not any(isinstance(f, MaskIdentifiers) for f in handler.filters):
