@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.forms import modelform_factory
 
 from citizens.models import Dwelling, Person
-from citizens.population import DOCUMENT_FIELDS
+from citizens.population import DOCUMENT_FIELDS, DWELLING_FIELDS
 from citizens.text import validate_plain_text
 from devtools.demo import demo_population
 
@@ -33,20 +33,7 @@ INVISIBLE = [
 ]
 PERSON_TEXT = ["last_name", "first_name", "patronymic", "birth_place"]
 DOCUMENT_TEXT = ["number", "issued_by"]
-DWELLING_TEXT = [
-    "postcode",
-    "region",
-    "region_ru",
-    "district",
-    "district_ru",
-    "locality",
-    "locality_ru",
-    "street",
-    "street_ru",
-    "block",
-    "building",
-    "apartment",
-]
+DWELLING_TEXT = [name for name in DWELLING_FIELDS if name != "kato"]  # the KATO code has its own format
 
 
 def import_file(tmp_path, data):
