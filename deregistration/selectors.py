@@ -280,3 +280,27 @@ def with_residents(*, dwellings: Sequence[Dwelling], actor: Any) -> Sequence[Dwe
             for registration in dwelling.active_registrations
         ]
     return dwellings
+
+
+def application_submitted_with(*, actor: Any, idempotency_key: str) -> Application:
+    """The case the actor submitted with this idempotency key (the portal's draft key)."""
+    application = (
+        applications_visible_to(actor=actor)
+        .filter(submitted_by=actor, idempotency_key=idempotency_key)
+        .first()
+    )
+    if application is None:
+        raise NotFound("not_found", _("No such application."))
+    return application
+
+
+def deregistration_notice(*, actor: Any) -> Registration | None:
+    """The citizen's permanent registration that this service ended, while they have registered nowhere
+    since: the cabinet reminds them to register at their new address. None otherwise."""
+    person_id = _person_id(actor)
+    if person_id is None:
+        return None
+    latest = register.latest_permanent_registration(person=actor.person)
+    if latest is None or latest.ended_on is None:
+        return None
+    return latest if latest.end_reason in set(rules.END_REASON_FOR_CASE.values()) else None
