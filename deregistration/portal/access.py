@@ -16,6 +16,11 @@ from deregistration.errors import NotFound, Unavailable
 from deregistration.roles import role_of
 
 
+def posted(request: HttpRequest) -> Any:
+    """The POST data to bind a form to (an empty POST is still a submission), or None for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
 def personal(response: HttpResponse) -> HttpResponse:
     """A page with personal data: never stored by a browser or a proxy."""
     add_never_cache_headers(response)

@@ -19,6 +19,7 @@ from deregistration.errors import Conflict, ServiceError
 
 from . import presentation
 from .access import citizen_required
+from .access import posted as _posted
 from .drafts import Draft, PendingSignature, draft_get, draft_new, draft_save
 from .forms import DwellingForm, ResidentsForm, ReviewForm
 from .signing import SignForm, obtain_signature, sign_context, xml_download
@@ -81,7 +82,7 @@ def _dwelling_step(request: HttpRequest, *, draft: Draft | None) -> HttpResponse
     initial = {"address_code": draft.address_code} if draft else {}
     if len(dwellings) == 1 and not initial:
         initial = {"address_code": dwellings[0].address_code}
-    form = DwellingForm(request.POST or None, dwellings=dwellings, initial=initial)
+    form = DwellingForm(_posted(request), dwellings=dwellings, initial=initial)
     if request.method == "POST" and form.is_valid():
         address_code = form.cleaned_data["address_code"]
         if draft is None:
@@ -102,7 +103,7 @@ def residents(request: HttpRequest, draft_id: str) -> HttpResponse:
         return redirected
     place = selectors.dwelling_owned(actor=request.user, address_code=draft.address_code)
     form = ResidentsForm(
-        request.POST or None,
+        _posted(request),
         residents=place.residents,
         initial={"subjects": draft.subjects, "issue_slip": draft.issue_slip},
     )
@@ -147,7 +148,7 @@ def review(request: HttpRequest, draft_id: str) -> HttpResponse:
     if redirected := _guard(draft, "review"):
         return redirected
     place = selectors.dwelling_owned(actor=request.user, address_code=draft.address_code)
-    form = ReviewForm(request.POST or None, initial={"confirm": draft.confirmed})
+    form = ReviewForm(_posted(request), initial={"confirm": draft.confirmed})
     if request.method == "POST" and form.is_valid():
         draft.confirmed = True
         draft_save(request.session, draft)

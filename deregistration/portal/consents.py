@@ -21,6 +21,7 @@ from deregistration.constants import ConsentDecision
 from deregistration.errors import ServiceError
 
 from .access import citizen_required
+from .access import posted as _posted
 from .drafts import PendingSignature
 from .forms import DecisionForm
 from .signing import ConsentSignForm, obtain_signature, sign_context, xml_download
@@ -68,7 +69,7 @@ def consent_detail(request: HttpRequest, consent_id: int) -> HttpResponse:
     consent = selectors.consent_get(actor=request.user, consent_id=consent_id)
     services.lapse_if_due(consent.application)
     consent.refresh_from_db(fields=["decision", "decided_at"])
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(_posted(request))
     if request.method == "POST" and consent.decision == ConsentDecision.PENDING and form.is_valid():
         verb = VERBS[form.cleaned_data["decision"]]
         return redirect("portal:consent-sign", consent_id=consent.pk, decision=verb)

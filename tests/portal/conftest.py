@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -61,6 +62,7 @@ def new_home(*, co_owned: bool = False, owner=None) -> Home:
     if lives_here:
         RegistrationFactory(person=owner, dwelling=dwelling)
     RegistrationFactory(person=tenant, dwelling=dwelling)
+    owner.refresh_from_db(fields=["account"])
     user = owner.account or citizen_account(owner)
     return Home(dwelling, owner, tenant, user, co_owner, co_owner_user)
 
@@ -88,12 +90,13 @@ def text(response) -> str:
 
 def error_summary(response) -> list[str]:
     """The messages of the page's error summary, in order."""
-    html = text(response)
-    match = re.search(r'<div class="error-summary".*?<ul class="error-summary-list">(.*?)</ul>', html, re.S)
+    page = text(response)
+    match = re.search(r'<div class="error-summary".*?<ul class="error-summary-list">(.*?)</ul>', page, re.S)
     if not match:
         return []
     return [
-        re.sub(r"<[^>]+>", "", item).strip() for item in re.findall(r"<li>(.*?)</li>", match.group(1), re.S)
+        html.unescape(re.sub(r"<[^>]+>", "", item)).strip()
+        for item in re.findall(r"<li>(.*?)</li>", match.group(1), re.S)
     ]
 
 
