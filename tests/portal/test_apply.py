@@ -82,9 +82,11 @@ def test_step_two_shows_everyone_and_offers_only_whom_the_portal_can_take(home):
     prefix = draft_url(client.post("/apply/", {"address_code": home.dwelling.address_code}))
     html = text(client.get(prefix + "residents/"))
     assert f'value="{home.tenant.iin}"' in html
-    assert foreigner.full_name in html and f'value="{foreigner.iin}"' not in html
+    assert foreigner.full_name in html
+    assert f'value="{foreigner.iin}"' not in html
     assert "migration service" in html
-    assert home.owner.full_name in html and f'value="{home.owner.iin}"' not in html
+    assert home.owner.full_name in html
+    assert f'value="{home.owner.iin}"' not in html
     assert "Cannot be chosen on the portal." in html
 
 
@@ -173,7 +175,8 @@ def test_the_sign_page_shows_the_request_xml_of_the_draft(home, eds_pki):
     assert "&lt;applicantIin&gt;" in html  # shown on the page, escaped
     # The page hands the same document to NCALayer's script as data, not as code.
     assert '<script id="ncalayer-data" type="application/json">' in html
-    assert 'name="signed_request"' in html and 'name="signed_file"' in html
+    assert 'name="signed_request"' in html
+    assert 'name="signed_file"' in html
     assert 'enctype="multipart/form-data"' in html
 
 

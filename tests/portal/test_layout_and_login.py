@@ -136,7 +136,8 @@ def test_a_wrong_password_is_told_in_the_error_summary_and_the_iin_is_kept(home)
 def test_empty_fields_are_named_in_the_summary_with_links():
     response = browser_for().post("/login/", {"username": "", "password": ""})
     html = text(response)
-    assert 'href="#id_username"' in html and 'href="#id_password"' in html
+    assert 'href="#id_username"' in html
+    assert 'href="#id_password"' in html
     assert len(error_summary(response)) == 2
 
 
