@@ -94,7 +94,7 @@ def test_a_co_owners_signed_decline_refuses_the_case(waiting, eds_pki):
 
 
 def test_an_approval_signed_on_the_decline_page_is_refused_and_stores_nothing(waiting, eds_pki):
-    home, application, consent = waiting
+    home, _application, consent = waiting
     client = browser_for(home.co_owner_user)
     signed = eds_pki.sign(
         consent_to_sign(client, consent, "approve"), signer=eds_pki.citizen(home.co_owner.iin)
