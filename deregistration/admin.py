@@ -1,9 +1,10 @@
-"""The back-office's read views of cases and of the ХҚТ ТП АЖ register (actions come with the back-office)."""
+"""The back-office's read views of cases and of the ХҚТ ТП АЖ register (actions come with the back-office).
+
+Every page is read-only and audited (citizens.admin_base): a case changes only through the services."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from citizens.admin import AuditedReadMixin
+from citizens.admin_base import ReadOnlyInline, ServiceOnlyAdmin, ServiceOnlyHistoryAdmin
 
 from .models import (
     Application,
@@ -13,17 +14,6 @@ from .models import (
     DepartureSlip,
     RegistryRecord,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class SubjectInline(ReadOnlyInline):
@@ -45,7 +35,7 @@ class ConsentInline(ReadOnlyInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(AuditedReadMixin, SimpleHistoryAdmin):
+class ApplicationAdmin(ServiceOnlyHistoryAdmin):
     list_display = ["number", "case_type", "channel", "status", "submitted_at", "deadline_at", "completed_at"]
     list_filter = ["status", "case_type", "channel"]
     search_fields = ["number__exact", "applicant__iin__exact"]
@@ -55,15 +45,9 @@ class ApplicationAdmin(AuditedReadMixin, SimpleHistoryAdmin):
     readonly_fields = [f.name for f in Application._meta.fields if f.name != "signed_request"]
     exclude = ["signed_request"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(RegistryRecord)
-class RegistryRecordAdmin(AuditedReadMixin, admin.ModelAdmin):
+class RegistryRecordAdmin(ServiceOnlyAdmin):
     list_display = [
         "recorded_at",
         "iin",
@@ -77,28 +61,11 @@ class RegistryRecordAdmin(AuditedReadMixin, admin.ModelAdmin):
     search_fields = ["iin__exact", "application_number__exact"]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(DepartureSlip)
-class DepartureSlipAdmin(admin.ModelAdmin):
+class DepartureSlipAdmin(ServiceOnlyAdmin):
     list_display = ["number", "issued_at", "subject"]
+    list_select_related = ["subject"]
     search_fields = ["number__exact"]
     show_full_result_count = False
     exclude = ["verification_code"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
