@@ -78,7 +78,7 @@ def dwelling(request: HttpRequest, draft_id: str) -> HttpResponse:
 
 
 def _dwelling_step(request: HttpRequest, *, draft: Draft | None) -> HttpResponse:
-    dwellings = list(selectors.dwellings_owned(actor=request.user))
+    dwellings = list(selectors.dwellings_owned(actor=request.user).prefetch_related(None))  # addresses only
     initial = {"address_code": draft.address_code} if draft else {}
     if len(dwellings) == 1 and not initial:
         initial = {"address_code": dwellings[0].address_code}

@@ -22,6 +22,7 @@ from .access import citizen_required
 
 RECENT = 5  # rows of each list on the cabinet's first page
 PAGE = 20  # rows of a full list's page
+PROPERTY_PAGE = 10  # dwellings of a page of "my property" (each lists its residents)
 
 
 def _language() -> str:
@@ -47,7 +48,10 @@ def cabinet(request: HttpRequest) -> HttpResponse:
     notifications = selectors.notifications_for(actor=actor)
     applications = list(selectors.applications_list(actor=actor)[:RECENT])
     consents = list(selectors.consents_list(actor=actor)[:RECENT])
-    property_ = selectors.with_residents(dwellings=list(selectors.dwellings_owned(actor=actor)), actor=actor)
+    owned = list(
+        selectors.dwellings_owned(actor=actor)[: RECENT + 1]
+    )  # one more tells whether there are more
+    property_ = selectors.with_residents(dwellings=owned[:RECENT], actor=actor)
     notice = selectors.deregistration_notice(actor=actor)
     return render(
         request,
@@ -62,7 +66,7 @@ def cabinet(request: HttpRequest) -> HttpResponse:
             "dwellings": [(d, d.address_line(_language())) for d in property_],
             "notice": notice,
             "notice_address": notice.dwelling.address_line(_language()) if notice else "",
-            "recent": RECENT,
+            "more_property": len(owned) > RECENT,
         },
     )
 
@@ -81,6 +85,21 @@ def notification_detail(request: HttpRequest, notification_id: int) -> HttpRespo
     notification = selectors.notification_get(actor=request.user, notification_id=notification_id)
     notification = services.notification_mark_read(actor=request.user, notification=notification)
     return render(request, "portal/notification_detail.html", {"notification": notification})
+
+
+@citizen_required
+@require_GET
+def property_list(request: HttpRequest) -> HttpResponse:
+    """Every dwelling the citizen owns, a page at a time, with who is registered there."""
+    page = Paginator(selectors.dwellings_owned(actor=request.user), PROPERTY_PAGE).get_page(
+        request.GET.get("page")
+    )
+    dwellings = selectors.with_residents(dwellings=list(page.object_list), actor=request.user)
+    return render(
+        request,
+        "portal/property_list.html",
+        {"page": page, "dwellings": [(d, d.address_line(_language())) for d in dwellings]},
+    )
 
 
 @citizen_required

@@ -29,6 +29,7 @@ urlpatterns = [
     path("cabinet/notifications/", cabinet.notification_list, name="notifications"),
     path("cabinet/notifications/<int:notification_id>/", cabinet.notification_detail, name="notification"),
     path("cabinet/applications/", cabinet.application_list, name="applications"),
+    path("cabinet/property/", cabinet.property_list, name="property"),
     path("cabinet/applications/<str:number>/", cabinet.application_detail, name="application"),
     path("cabinet/slips/<str:number>/pdf/", cabinet.slip_download, name="slip-pdf"),
     path("cabinet/consents/<int:consent_id>/", consents.consent_detail, name="consent"),

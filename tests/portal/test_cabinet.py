@@ -202,3 +202,14 @@ def test_a_lapsed_consent_window_is_shown_as_refused(co_home, eds_pki):
     html = text(browser_for(co_home.user).get(f"/cabinet/applications/{application.number}/"))
     assert "The application was refused" in html
     assert "Not every co-owner answered within the hour." in html
+
+
+def test_more_property_than_the_cabinet_shows_is_on_its_own_page(home):
+    others = [new_home(owner=home.owner) for _ in range(5)]
+    client = browser_for(home.user)
+    cabinet = text(client.get("/cabinet/"))
+    assert 'href="/cabinet/property/"' in cabinet
+    assert sum(d.dwelling.address_code in cabinet for d in [home, *others]) == 5
+    page = text(client.get("/cabinet/property/"))
+    assert all(d.dwelling.address_code in page for d in [home, *others])
+    assert all(d.tenant.full_name in page for d in [home, *others])
