@@ -35,7 +35,12 @@ def build(rows: int):
     from deregistration.accounts import staff_account_create
     from tests.portal.test_speed import Scene
 
-    operator = staff_account_create(username="bench-operator", role="operator", password="x", validate=False)
+    operator = staff_account_create(
+        username="bench-operator",
+        role="operator",
+        password="bench-only",  # noqa: S106 - a throwaway database
+        validate=False,
+    )
     return Scene(rows, operator)
 
 
