@@ -26,7 +26,9 @@ NCALAYER = "wss://127.0.0.1:13579"
 def serious_violations(page) -> list[str]:
     results = Axe().run(page)
     return [
-        f"{v['id']}: {v['help']}" for v in results.response["violations"] if v["impact"] in ("serious", "critical")
+        f"{v['id']}: {v['help']}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
     ]
 
 
@@ -53,7 +55,9 @@ def household(db):
     owner = PersonFactory()
     OwnershipFactory(dwelling=dwelling, person=owner)
     tenant = PersonFactory(last_name="Сәрсенбаева", first_name="Әйгерім", sex="F")
-    foreigner = PersonFactory(category="foreign_resident", citizenship="UZB", document_type="residence_permit")
+    foreigner = PersonFactory(
+        category="foreign_resident", citizenship="UZB", document_type="residence_permit"
+    )
     for person in (owner, tenant, foreigner):
         RegistrationFactory(person=person, dwelling=dwelling)
     citizen_account(owner)
@@ -95,7 +99,9 @@ def test_the_owners_whole_journey(live_server, browser, household, eds_pki, lang
         page.check(f"input[name=address_code][value='{dwelling.address_code}']")
         page.click("main form button[type=submit]")
         page.wait_for_url("**/residents/")
-        assert page.locator("input[name=subjects]").count() == 1  # the owner and the foreigner are not offered
+        assert (
+            page.locator("input[name=subjects]").count() == 1
+        )  # the owner and the foreigner are not offered
         # The error summary: sent without a tick, it takes the focus and links to the field.
         page.click("main form button[type=submit]")
         page.wait_for_url("**/residents/")
@@ -210,7 +216,9 @@ def test_without_ncalayer_the_page_says_so_and_the_file_way_remains(live_server,
         page.click("[data-ncalayer-sign]")
         status = page.locator("[data-ncalayer-status]")
         status.wait_for()
-        page.wait_for_function("() => document.querySelector('[data-ncalayer-status]').textContent.includes('NCALayer')")
+        page.wait_for_function(
+            "() => document.querySelector('[data-ncalayer-status]').textContent.includes('NCALayer')"
+        )
         assert "not running" in status.inner_text()
         assert page.locator("input[name=signed_file]").is_visible()
         assert not Application.objects.exists()
