@@ -14,7 +14,6 @@ from deregistration import eds
 from deregistration.constants import Status
 from deregistration.models import Application, RegistryRecord
 from tests.conftest import citizen_account
-from tests.deregistration.conftest import eds_pki, eds_session_pki  # noqa: F401 - the test PKI
 from tests.factories import DwellingFactory, OwnershipFactory, PersonFactory, RegistrationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -201,7 +200,7 @@ def test_a_co_owner_approves_in_their_own_browser(live_server, browser, eds_pki)
 
 
 def test_without_ncalayer_the_page_says_so_and_the_file_way_remains(live_server, browser, household, eds_pki):
-    dwelling, owner, tenant = household
+    _dwelling, owner, tenant = household
     context = browser.new_context(locale="en-US")
     page = context.new_page()
     page.route_web_socket(NCALAYER, lambda ws: ws.close())  # nothing listens there
@@ -224,3 +223,36 @@ def test_without_ncalayer_the_page_says_so_and_the_file_way_remains(live_server,
         assert not Application.objects.exists()
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [360, 640])  # a phone, and 1280 px at 200 % zoom
+def test_no_page_needs_sideways_scrolling(live_server, browser, household, width):
+    _dwelling, owner, _tenant = household
+    context = browser.new_context(locale="kk-KZ", viewport={"width": width, "height": 800})
+    page = context.new_page()
+    base = live_server.url
+    overflowing = {}
+    try:
+        for path in ("/", "/login/", "/verify/"):
+            page.goto(base + path)
+            if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
+                overflowing[path] = page.evaluate("document.documentElement.scrollWidth")
+        sign_in(page, base, owner.iin)
+        page.goto(base + "/apply/")
+        page.click("main form button[type=submit]")
+        page.wait_for_url("**/residents/")
+        steps = [page.url]
+        page.check("input[name=subjects]")
+        page.click("main form button[type=submit]")
+        page.check("input[name=confirm]")
+        steps.append(page.url)
+        page.click("main form button[type=submit]")
+        page.wait_for_url("**/sign/")
+        steps.append(page.url)
+        for url in [base + "/cabinet/", base + "/apply/", *steps]:
+            page.goto(url)
+            if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
+                overflowing[url] = page.evaluate("document.documentElement.scrollWidth")
+    finally:
+        context.close()
+    assert overflowing == {}, f"wider than {width} px: {overflowing}"

@@ -15,7 +15,6 @@ import pytest
 
 from deregistration.models import Application
 from tests.conftest import citizen_account
-from tests.deregistration.conftest import eds_pki, eds_session_pki  # noqa: F401 - the test PKI
 from tests.factories import DwellingFactory, OwnershipFactory, PersonFactory, RegistrationFactory
 
 from .test_portal_journey import fake_ncalayer, sign_in
