@@ -44,7 +44,14 @@ def open_page(page, url):
 def test_the_public_pages_keep_their_policy(live_server, watched, household, operator):
     walk_in_case(operator, household, issue_slip=True, complete=True)
     slip = DepartureSlip.objects.get()
-    for path in ("/", "/verify/", f"/verify/{slip.verification_code}/", "/verify/AAAA-BBBB-CCCC-DDDD-EEEE/"):
+    paths = (
+        "/",
+        "/login/",
+        "/verify/",
+        f"/verify/{slip.verification_code}/",
+        "/verify/AAAA-BBBB-CCCC-DDDD-EEEE/",
+    )
+    for path in paths:
         open_page(watched, live_server.url + path)
         assert violations(watched) == [], path
 

@@ -85,6 +85,9 @@ def test_the_owners_whole_journey(live_server, browser, household, eds_pki, lang
     seen: list = []
     fake_ncalayer(page, eds_pki, signer_iin=owner.iin, seen=seen)
     violations: dict = {}
+    # Chromium reports each Content-Security-Policy violation on the console: the journey must cause none.
+    refused: list = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     base = live_server.url
     try:
         page.goto(base + "/")
@@ -137,6 +140,7 @@ def test_the_owners_whole_journey(live_server, browser, household, eds_pki, lang
     assert request["args"]["locale"] == language
     assert f'<subject iin="{tenant.iin}"/>' in request["args"]["data"]
     assert violations == {}
+    assert refused == []
 
 
 def test_a_co_owner_approves_in_their_own_browser(live_server, browser, eds_pki):

@@ -9,10 +9,8 @@ import re
 
 import pytest
 from axes.models import AccessAttempt
-from django.contrib.auth.views import LoginView
 from django.core.cache import cache
 from django.test import RequestFactory
-from django.urls import include, path
 from rest_framework.test import APIClient
 
 from config.security import client_ip
@@ -25,12 +23,6 @@ pytestmark = pytest.mark.django_db
 TOKEN = "/api/v1/auth/token/"
 PASSWORD = "Citizen-pass-2026"
 UNKNOWN_IIN = "800315300018"
-
-# The portal's sign-in page is Django's LoginView (deregistration's portal pages); a minimal one stands in here.
-urlpatterns = [
-    path("login/", LoginView.as_view(template_name="admin/login.html"), name="login"),
-    path("", include("config.urls")),
-]
 
 
 @pytest.fixture(autouse=True)
@@ -106,8 +98,7 @@ def without_csrf(html: str) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
 
 
-@pytest.mark.parametrize("url", ["/admin/login/", "/login/"])
-@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("url", ["/admin/login/", "/login/"])  # the back-office's and the portal's
 def test_html_sign_in_pages_lock_out_with_a_page_that_names_nobody(client, operator, url):
     pages = {}
     for number, username in enumerate((operator.username, "no-such-user")):
@@ -131,7 +122,15 @@ def test_html_sign_in_pages_lock_out_with_a_page_that_names_nobody(client, opera
     assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.urls(__name__)
+def test_a_citizen_locked_out_on_the_portal_is_locked_out_in_the_api_too(client, citizen):
+    for attempt in range(5):
+        client.post(
+            "/login/", {"username": citizen.iin, "password": f"wrong-{attempt}"}, REMOTE_ADDR="198.51.100.70"
+        )
+    assert client.post("/login/", {"username": citizen.iin, "password": PASSWORD}).status_code == 429
+    assert token_request(citizen.iin, PASSWORD, address="198.51.100.71").status_code == 429
+
+
 def test_the_lockout_page_is_translated(client):
     for attempt in range(5):
         response = client.post(
