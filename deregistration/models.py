@@ -18,6 +18,7 @@ from citizens.constants import RegistrationEndReason
 from citizens.models import Dwelling, Person, Registration
 
 from .constants import (
+    OPEN_STATUSES,
     CaseType,
     Channel,
     ConsentDecision,
@@ -79,6 +80,7 @@ class Application(models.Model):
         permissions = [
             ("act_state_corporation", _("Can process citizens' cases (State Corporation, portal)")),
             ("act_service_provider", _("Can process cases of foreigners, stateless persons and refugees")),
+            ("view_dashboard", _("Can see the supervisor's dashboard")),
         ]
         indexes = [models.Index(fields=["status", "deadline_at"], name="application_queue")]
         constraints = [
@@ -125,7 +127,7 @@ class Application(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (Status.AWAITING_CONSENT, Status.SUBMITTED)
+        return self.status in OPEN_STATUSES
 
 
 class ApplicationSubject(models.Model):

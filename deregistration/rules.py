@@ -245,3 +245,39 @@ END_REASON_FOR_CASE: dict[str, RegistrationEndReason] = {
 def slip_is_issued(*, case_type: str, requested: bool) -> bool:
     """The departure slip is always issued to a person leaving the country, to others on request."""
     return case_type == CaseType.EMIGRATION or requested
+
+
+# --- The term as the back-office shows it --------------------------------------------------------------
+# A case whose term ends within this time is marked as near its deadline in the operators' queue.
+NEAR_DEADLINE = dt.timedelta(minutes=10)
+DEADLINE_OVERDUE = "overdue"
+DEADLINE_NEAR = "near"
+DEADLINE_ON_TIME = "on_time"
+
+
+def deadline_state(*, deadline_at: dt.datetime | None, now: dt.datetime) -> str:
+    """Where an open case stands against its 30-minute term: overdue, near (within ``NEAR_DEADLINE``), on time;
+    "" when its term has not started (co-owners have not all answered)."""
+    if deadline_at is None:
+        return ""
+    if deadline_at <= now:
+        return DEADLINE_OVERDUE
+    if deadline_at - now <= NEAR_DEADLINE:
+        return DEADLINE_NEAR
+    return DEADLINE_ON_TIME
+
+
+# --- What an operator picks from when refusing a case ----------------------------------------------------
+REASON_LABELS: dict[str, object] = {
+    UNRELIABLE_DATA: _("The documents or the data in them are unreliable"),
+    INVALID_DOCUMENT: _("A document is invalid"),
+    MISSING_DOCUMENT: _("A document of the checklist is missing"),
+    NOT_OWNER: _("The applicant does not own the dwelling"),
+    NOT_REGISTERED_HERE: _("A person is not registered at this address"),
+    APPLICANT_IS_SUBJECT: _("The applicant asks to deregister themselves"),
+    COURT_DECISION_NOT_IN_FORCE: _("The court decision has not entered into force"),
+    NOT_LEAVING_PERSON: _("A person named is not leaving the country with the applicant"),
+    OTHER: _("Another reason (explain in the comment)"),
+}
+# Reasons that say nothing by themselves: the operator explains them in the comment.
+REASONS_NEEDING_COMMENT = frozenset({OTHER})

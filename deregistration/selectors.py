@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from citizens.audit import audit_log
 
-from .constants import Role
+from .constants import OPEN_STATUSES, QueueScope, Role
 from .errors import NotFound
 from .models import (
     Application,
@@ -24,6 +24,7 @@ from .models import (
     RegistryRecord,
 )
 from .roles import is_staff_role, role_of
+from .rules import ROLE_CHANNELS
 
 
 def _person_id(actor: Any) -> int | None:
@@ -51,7 +52,9 @@ def applications_visible_to(
     queryset = Application.objects.select_related("applicant", "dwelling").prefetch_related(
         Prefetch(
             "subjects",
-            queryset=ApplicationSubject.objects.select_related("person", "slip").order_by("position"),
+            queryset=ApplicationSubject.objects.select_related("person", "slip", "registry_record").order_by(
+                "position"
+            ),
         ),
         Prefetch("consents", queryset=Consent.objects.select_related("co_owner").order_by("id")),
     )
@@ -60,14 +63,19 @@ def applications_visible_to(
     if case_type:
         queryset = queryset.filter(case_type=case_type)
     if iin:
-        named = ApplicationSubject.objects.filter(application=OuterRef("pk"), person__iin=iin)
-        queryset = queryset.filter(Q(applicant__iin=iin) | Exists(named))
+        queryset = applications_naming(queryset, iin=iin)
     role = role_of(actor)
     if is_staff_role(role):
         return queryset
     if role == Role.CITIZEN:
         return queryset.filter(applicant_id=actor.person.pk)
     return queryset.none()
+
+
+def applications_naming(queryset: QuerySet[Application], *, iin: str) -> QuerySet[Application]:
+    """The cases of ``queryset`` whose applicant or one of whose subjects has this IIN (exact, on the index)."""
+    named = ApplicationSubject.objects.filter(application=OuterRef("pk"), person__iin=iin)
+    return queryset.filter(Q(applicant__iin=iin) | Exists(named))
 
 
 def applications_list(*, actor: Any, **filters: str) -> QuerySet[Application]:
@@ -192,3 +200,44 @@ def slip_get(*, actor: Any, number: str) -> DepartureSlip:
     if _is_staff(actor):
         audit_log(actor=actor, action="slip.view", target=slip)
     return slip
+
+
+# --- The back-office ------------------------------------------------------------------------------------------
+
+# Open cases: the oldest deadline first (cases still waiting for consents, with no term yet, after them, by the
+# time their co-owners must answer); every case: the newest first.
+QUEUE_ORDERING: dict[str, tuple[Any, ...]] = {
+    QueueScope.MINE: (
+        F("deadline_at").asc(nulls_last=True),
+        F("consent_expires_at").asc(nulls_last=True),
+        "submitted_at",
+        "id",
+    ),
+    QueueScope.ALL: ("-submitted_at", "-id"),
+}
+QUEUE_ORDERING[QueueScope.OPEN] = QUEUE_ORDERING[QueueScope.MINE]
+
+
+def applications_queue(*, actor: Any, scope: str = QueueScope.MINE) -> QuerySet[Application]:
+    """The back-office's list of cases, each with its applicant and dwelling in the same query.
+
+    ``mine``: the open cases of the channels the actor's role serves (a supervisor serves none and sees every
+    open case); ``open``: every open case; ``all``: every case. A list is a touch: cases whose consent window
+    has passed are refused first. Staff only; anyone else sees nothing.
+    """
+    role = role_of(actor)
+    if not is_staff_role(role):
+        return Application.objects.none()
+    _lapse_due_consents()
+    queryset = Application.objects.select_related("applicant", "dwelling")
+    if scope != QueueScope.ALL:
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
+    channels = ROLE_CHANNELS[role]
+    if scope == QueueScope.MINE and channels:
+        queryset = queryset.filter(channel__in=sorted(channels))
+    return queryset.order_by(*QUEUE_ORDERING.get(scope, QUEUE_ORDERING[QueueScope.MINE]))
+
+
+def applications_in_region(queryset: QuerySet[Application], *, region: str) -> QuerySet[Application]:
+    """The cases of ``queryset`` at a dwelling in ``region`` (a KATO prefix, ``citizens.regions``)."""
+    return queryset.filter(dwelling__kato__startswith=region)

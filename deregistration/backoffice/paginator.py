@@ -1,0 +1,75 @@
+"""Pages of a list without counting it: the back-office's lists run over tables of millions of rows.
+
+Django's admin asks its paginator for ``count`` (a ``COUNT(*)`` of the filtered list, seconds on 25 M rows) before
+it fetches a page. ``NextPagePaginator`` fetches the page and one row more in a single query instead: the row
+beyond tells whether there is a next page, and ``count`` is only what that shows (the rows up to this page, plus
+one when more follow). The admin's "show all" is turned off with it (``list_max_show_all = 0``). On PostgreSQL
+an unfiltered list also carries the planner's estimate of the table's size, which costs nothing to read.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.core.paginator import InvalidPage, Paginator
+from django.db import connections
+
+
+class NextPagePaginator(Paginator):
+    exact_count = False
+
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, page_number=1):
+        super().__init__(object_list, per_page, 0, allow_empty_first_page)
+        # The page about to be shown; set it before the first ``count`` (the admin builds the paginator first).
+        self.page_number = page_number
+
+    @property
+    def _offset(self) -> int:
+        return (self.page_number - 1) * self.per_page
+
+    @cached_property
+    def _window(self) -> list:
+        """This page's rows and the first row of the next page: one query."""
+        return list(self.object_list[self._offset : self._offset + self.per_page + 1])
+
+    @cached_property
+    def count(self) -> int:
+        return self._offset + len(self._window)
+
+    @property
+    def has_next_page(self) -> bool:
+        return len(self._window) > self.per_page
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if number == self.page_number:
+            return self._get_page(self._window[: self.per_page], number, self)
+        return super().page(number)
+
+    @cached_property
+    def estimated_total(self) -> int | None:
+        """The planner's estimate of the whole table's rows (PostgreSQL, unfiltered lists only), else None."""
+        query = getattr(self.object_list, "query", None)
+        if query is None or query.where:
+            return None
+        connection = connections[self.object_list.db]
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                [self.object_list.model._meta.db_table],
+            )
+            row = cursor.fetchone()
+        return int(row[0]) if row and row[0] is not None and row[0] >= 0 else None
+
+
+def page_number_of(request, parameter: str = "p") -> int:
+    """The page the admin's changelist will show (its ``p`` parameter, 1-based)."""
+    try:
+        return max(int(request.GET.get(parameter, 1)), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+__all__ = ["InvalidPage", "NextPagePaginator", "page_number_of"]
