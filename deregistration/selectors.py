@@ -5,15 +5,23 @@ What an actor may not see is not found: the API answers 404, never 403, so numbe
 
 from __future__ import annotations
 
+import datetime as dt
+import statistics
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, models
+from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Substr, TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citizens.audit import audit_log
 
-from .constants import OPEN_STATUSES, QueueScope, Role
+from .constants import OPEN_STATUSES, QueueScope, Role, Status
 from .errors import NotFound
 from .models import (
     Application,
@@ -241,3 +249,246 @@ def applications_queue(*, actor: Any, scope: str = QueueScope.MINE) -> QuerySet[
 def applications_in_region(queryset: QuerySet[Application], *, region: str) -> QuerySet[Application]:
     """The cases of ``queryset`` at a dwelling in ``region`` (a KATO prefix, ``citizens.regions``)."""
     return queryset.filter(dwelling__kato__startswith=region)
+
+
+# --- A case's history -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One step in a case's life: when, by whom, to which part of the case, and what changed."""
+
+    at: dt.datetime
+    actor: str
+    part: str
+    event: str
+    changes: tuple[Change, ...] = ()
+
+
+# What each part's history shows; the rest (keys, fingerprints, signed documents) says nothing to a reader.
+_HISTORY_FIELDS = {
+    Application: (
+        "status",
+        "consent_expires_at",
+        "deadline_at",
+        "completed_at",
+        "processed_by",
+        "rejection_ground",
+        "rejection_reason_code",
+        "rejection_comment",
+    ),
+    ApplicationSubject: ("outcome", "registry_record"),
+    Consent: ("decision", "decided_at"),
+}
+
+
+def _shown(model: type[models.Model], name: str, value: Any, users: dict[int, str]) -> str:
+    if value in (None, ""):
+        return "—"
+    field = model._meta.get_field(name)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, dt.datetime):
+        return f"{timezone.localtime(value):%d.%m.%Y %H:%M:%S}"
+    if name == "processed_by":
+        return users.get(value, str(value))
+    if name == "registry_record":
+        return _("ХҚТ ТП АЖ record %(id)s") % {"id": value}
+    return str(value)
+
+
+def _who(user: Any) -> str:
+    return user.get_username() if user is not None else str(_("the service"))
+
+
+def application_history(*, application: Application) -> list[HistoryEntry]:
+    """Every change to a case, its persons and its co-owners' consents, and every slip issued, oldest first,
+    each with who made it (a staff member, the applicant or co-owner on the portal, or the service itself)."""
+    names = {s.pk: s.person.full_name for s in application.subjects.all()}
+    co_owners = {c.pk: c.co_owner.full_name for c in application.consents.all()}
+    versions = [
+        (Application, _("case"), Application.history.filter(id=application.pk)),
+        (ApplicationSubject, None, ApplicationSubject.history.filter(application_id=application.pk)),
+        (Consent, None, Consent.history.filter(application_id=application.pk)),
+    ]
+    rows = []
+    processed_by: set[int] = set()
+    for model, part, history in versions:
+        for version in history.select_related("history_user").order_by("history_date", "history_id"):
+            rows.append((model, part, version))
+            if model is Application and version.processed_by_id:
+                processed_by.add(version.processed_by_id)
+    users = dict(get_user_model().objects.filter(pk__in=processed_by).values_list("pk", "username"))
+    entries = []
+    previous: dict[tuple[type, int], Any] = {}
+    for model, part, version in rows:
+        key = (model, version.id)
+        label = part or (
+            _("person: %(name)s") % {"name": names.get(version.id, "")}
+            if model is ApplicationSubject
+            else _("co-owner's consent: %(name)s") % {"name": co_owners.get(version.id, "")}
+        )
+        fields = _HISTORY_FIELDS[model]
+        before = previous.get(key)
+        if before is None:
+            event = _("created")
+            changes = tuple(
+                Change(model._meta.get_field(f).verbose_name, "", _shown(model, f, _value(version, f), users))
+                for f in fields
+                if _value(version, f) not in (None, "")
+            )
+        else:
+            event = _("changed")
+            changes = tuple(
+                Change(
+                    model._meta.get_field(f).verbose_name,
+                    _shown(model, f, _value(before, f), users),
+                    _shown(model, f, _value(version, f), users),
+                )
+                for f in fields
+                if _value(before, f) != _value(version, f)
+            )
+        previous[key] = version
+        if before is None or changes:
+            entries.append(
+                HistoryEntry(version.history_date, _who(version.history_user), str(label), event, changes)
+            )
+    slips = DepartureSlip.objects.filter(subject__application=application).select_related(
+        "issued_by", "subject"
+    )
+    for slip in slips:
+        entries.append(
+            HistoryEntry(
+                slip.issued_at,
+                _who(slip.issued_by),
+                _("person: %(name)s") % {"name": names.get(slip.subject_id, "")},
+                _("departure slip %(number)s issued") % {"number": slip.number},
+            )
+        )
+    return sorted(entries, key=lambda e: e.at)
+
+
+def _value(version: Any, name: str) -> Any:
+    field = version._meta.get_field(name)
+    return getattr(version, field.attname)
+
+
+def application_reads(*, application: Application, limit: int = 200) -> list[Any]:
+    """Who opened this case's pages (staff reads, from the audit log), newest first; at most ``limit``."""
+    from citizens.models import AuditEvent
+
+    return list(
+        AuditEvent.objects.filter(
+            object_type=Application._meta.label_lower, object_id=str(application.pk), action__endswith=".view"
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+# --- The supervisor's dashboard: aggregates, each one query ---------------------------------------------------
+
+
+class _Median(models.Aggregate):
+    """PostgreSQL's median (``percentile_cont(0.5)``) of an interval."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = models.DurationField()
+
+
+@dataclass(frozen=True)
+class TermStats:
+    """How the cases completed in a period kept the term: how many, how many within it, the median time."""
+
+    completed: int
+    within_term: int
+    median: dt.timedelta | None
+
+    @property
+    def share_within_term(self) -> float | None:
+        return self.within_term / self.completed if self.completed else None
+
+
+def dashboard_cases_per_day(*, since: dt.date, until: dt.date) -> list[dict[str, Any]]:
+    """Cases submitted per day (Almaty time) from ``since`` to ``until``, by kind of case and channel:
+    ``[{"day", "case_type", "channel", "cases"}]``."""
+    start, end = _day_bounds(since, until)
+    return list(
+        Application.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
+        .annotate(day=TruncDate("submitted_at", tzinfo=timezone.get_current_timezone()))
+        .values("day", "case_type", "channel")
+        .annotate(cases=Count("id"))
+        .order_by("day", "case_type", "channel")
+    )
+
+
+def dashboard_term(*, since: dt.date, until: dt.date) -> dict[str, TermStats]:
+    """For the cases completed from ``since`` to ``until``, per channel and in all (key ""): how many, how many
+    within the 30-minute term (by their deadline), and the median time from the start of the term (submission,
+    or the last co-owner's consent) to completion."""
+    start, end = _day_bounds(since, until)
+    completed = Application.objects.filter(
+        status=Status.COMPLETED, completed_at__gte=start, completed_at__lt=end, deadline_at__isnull=False
+    )
+    term = dt.timedelta(minutes=settings.SERVICE_TERM_MINUTES)
+    late_by = ExpressionWrapper(F("completed_at") - F("deadline_at"), output_field=models.DurationField())
+    counts = {
+        row["channel"]: row
+        for row in completed.values("channel").annotate(
+            completed=Count("id"), within_term=Count("id", filter=Q(completed_at__lte=F("deadline_at")))
+        )
+    }
+    medians: dict[str, dt.timedelta | None] = {}
+    if connection.vendor == "postgresql":
+        for row in completed.values("channel").annotate(median=_Median(late_by)):
+            medians[row["channel"]] = row["median"] + term if row["median"] is not None else None
+        overall = completed.aggregate(median=_Median(late_by))["median"]
+        medians[""] = overall + term if overall is not None else None
+    else:  # SQLite (development): the same median, computed here
+        by_channel: dict[str, list[dt.timedelta]] = {}
+        for channel, late in completed.annotate(late_by=late_by).values_list("channel", "late_by"):
+            by_channel.setdefault(channel, []).append(late + term)
+        for channel, durations in by_channel.items():
+            medians[channel] = statistics.median(durations)
+        every = [d for durations in by_channel.values() for d in durations]
+        medians[""] = statistics.median(every) if every else None
+    stats = {
+        channel: TermStats(row["completed"], row["within_term"], medians.get(channel))
+        for channel, row in counts.items()
+    }
+    stats[""] = TermStats(
+        sum(s.completed for s in stats.values()), sum(s.within_term for s in stats.values()), medians.get("")
+    )
+    return stats
+
+
+def dashboard_open_by_region(*, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """The cases open now per region (KATO prefix), with how many of them are past their deadline:
+    ``[{"region", "open", "overdue"}]``, the most overdue first."""
+    now = now or timezone.now()
+    return list(
+        Application.objects.filter(status__in=OPEN_STATUSES)
+        .annotate(region=Substr("dwelling__kato", 1, 2))
+        .values("region")
+        .annotate(
+            open=Count("id"),
+            # Overdue as rules.deadline_state has it: a running term whose deadline has passed.
+            overdue=Count("id", filter=Q(status=Status.SUBMITTED, deadline_at__lte=now)),
+        )
+        .order_by("-overdue", "-open", "region")
+    )
+
+
+def _day_bounds(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(since, dt.time.min, tzinfo=zone)
+    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    return start, end

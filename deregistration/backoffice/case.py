@@ -8,6 +8,7 @@ page (another operator was faster, the consent window lapsed, the role may not a
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import admin, messages
@@ -29,6 +30,7 @@ from ..errors import Conflict, NotAllowed, NotFound, Unavailable
 from ..models import Application, ApplicationSubject
 from ..roles import role_of
 from .base import BigListMixin, ReadOnlyAdmin
+from .dashboard import dashboard_view
 from .forms import RejectForm, attach_errors
 from .queue import CASE_TYPE_SHORT, QueueColumns, queue_scope, term_of
 
@@ -128,6 +130,11 @@ class CaseAdmin(BigListMixin, QueueColumns, ReadOnlyAdmin):
                 posted(self.slip_issue_view),
                 name=f"{prefix}_slip_issue",
             ),
+            path(
+                "dashboard/",
+                self.admin_site.admin_view(partial(dashboard_view, self)),
+                name=f"{prefix}_dashboard",
+            ),
             *super().get_urls(),
         ]
 
@@ -202,6 +209,26 @@ class CaseAdmin(BigListMixin, QueueColumns, ReadOnlyAdmin):
             and subject.outcome == SubjectOutcome.DEREGISTERED
             and slip_status != SLIP_ISSUED,
         }
+
+    # --- history ---------------------------------------------------------------------------------------------
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Who changed what in the case and when; for a supervisor, also who opened it. Read-only: nothing
+        here restores an old version (a case changes only through its actions)."""
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied
+        application = self._case(request, object_id)
+        can_audit = request.user.has_perm("citizens.view_auditevent")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("History of case %(number)s") % {"number": application.number},
+            "application": application,
+            "entries": selectors.application_history(application=application),
+            "reads": selectors.application_reads(application=application) if can_audit else None,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/deregistration/application/case_history.html", context)
 
     # --- actions ---------------------------------------------------------------------------------------------
 
