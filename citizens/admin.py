@@ -1,50 +1,34 @@
-"""The back-office views of the population register. Every staff read of a person is audit-logged."""
+"""The back-office views of the population register: read-only, every staff read audit-logged.
+
+Nobody edits the register here, not even the superuser: it is loaded and corrected by ``import_population``
+(validated, all or nothing) and ended only by the service's deregistrations (citizens.admin_base).
+"""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .audit import audit_log
+from .admin_base import ReadOnlyInline, ServiceOnlyAdmin
 from .models import AuditEvent, Dwelling, Ownership, Person, Registration
 
 
-class AuditedReadMixin:
-    """Log each opening of a record's page: who looked at whose data, and when (never the data itself)."""
-
-    audit_action = "view"
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and getattr(response, "status_code", 200) == 200:
-            obj = self.get_object(request, object_id)
-            if obj is not None:
-                audit_log(
-                    actor=request.user,
-                    action=f"{self.model._meta.model_name}.{self.audit_action}",
-                    target=obj,
-                    via="admin",
-                )
-        return response
-
-
-class OwnershipInline(admin.TabularInline):
+class OwnershipInline(ReadOnlyInline):
     model = Ownership
-    extra = 0
-    autocomplete_fields = ["person"]
+    fields = ["person", "share", "since", "until"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person")
 
 
-class RegistrationInline(admin.TabularInline):
+class RegistrationInline(ReadOnlyInline):
     model = Registration
-    extra = 0
     fields = ["person", "kind", "registered_on", "valid_until", "ended_on", "end_reason"]
-    readonly_fields = ["ended_on", "end_reason"]
-    autocomplete_fields = ["person"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("person")
 
 
 @admin.register(Person)
-class PersonAdmin(AuditedReadMixin, admin.ModelAdmin):
+class PersonAdmin(ServiceOnlyAdmin):
     list_display = ["iin", "last_name", "first_name", "patronymic", "birth_date", "category"]
     list_filter = ["category", "sex"]
     # Exact match only: an IIN is looked up whole, through its unique index (NOTES.md: iexact skips it).
@@ -73,7 +57,7 @@ class PersonAdmin(AuditedReadMixin, admin.ModelAdmin):
 
 
 @admin.register(Dwelling)
-class DwellingAdmin(AuditedReadMixin, admin.ModelAdmin):
+class DwellingAdmin(ServiceOnlyAdmin):
     list_display = ["address_code", "kato", "region", "locality", "street", "building", "apartment"]
     list_filter = ["region"]
     search_fields = ["address_code__exact"]
@@ -83,7 +67,7 @@ class DwellingAdmin(AuditedReadMixin, admin.ModelAdmin):
 
 
 @admin.register(Ownership)
-class OwnershipAdmin(admin.ModelAdmin):
+class OwnershipAdmin(ServiceOnlyAdmin):
     list_display = ["dwelling", "person", "share", "since", "until"]
     list_select_related = ["dwelling", "person"]
     search_fields = ["person__iin__exact", "dwelling__address_code__exact"]
@@ -93,7 +77,7 @@ class OwnershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(AuditedReadMixin, admin.ModelAdmin):
+class RegistrationAdmin(ServiceOnlyAdmin):
     list_display = ["person", "dwelling", "kind", "registered_on", "valid_until", "ended_on", "end_reason"]
     list_filter = ["kind", "end_reason"]
     list_select_related = ["person", "dwelling"]
@@ -105,17 +89,8 @@ class RegistrationAdmin(AuditedReadMixin, admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ServiceOnlyAdmin):
     list_display = ["at", "actor", "action", "object_type", "object_id"]
     list_filter = ["action", "object_type"]
     search_fields = ["object_id__exact"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

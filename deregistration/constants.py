@@ -48,6 +48,20 @@ class ConsentDecision(models.TextChoices):
     LAPSED = "lapsed", _("Lapsed")
 
 
+class ConsentGiven(models.TextChoices):
+    """Where a co-owner answered: in their cabinet with their EDS, or at a counter (recorded by the operator)."""
+
+    PORTAL = "portal", _("On the portal, signed with EDS")
+    COUNTER = "counter", _("At the counter, in person or by a notarised consent")
+
+
+class CounterDecision(models.TextChoices):
+    """A co-owner's answer as an operator records it at the counter."""
+
+    APPROVE = "approve", _("Approves")
+    DECLINE = "decline", _("Declines")
+
+
 class RefusalGround(models.TextChoices):
     """Law "On Public Services", art. 19: the grounds on which a public service may be refused."""
 
@@ -77,8 +91,15 @@ class DocumentType(models.TextChoices):
         _("Police certificate of permission to leave for permanent residence abroad"),
     )
     CHILD_PASSPORT = "child_passport", _("Passport of a child under 16")
-    SURRENDERED_ID_CARD = "surrendered_id_card", _("Identity card handed over to the service provider")
+    SURRENDERED_IDENTITY_DOCUMENT = (
+        "surrendered_identity_document",
+        _("Identity document handed over to the service provider"),
+    )
     COURT_DECISION = "court_decision", _("Court decision depriving the right to use the dwelling")
+
+
+# The older name of a surrendered identity document that is an ID card; still accepted as input.
+SURRENDERED_ID_CARD = "surrendered_id_card"
 
 
 class NotificationKind(models.TextChoices):

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from citizens.constants import RegistrationEndReason
+from citizens.constants import IdentityDocumentType, RegistrationEndReason
 from citizens.models import Dwelling, Person, Registration
 
 from .constants import (
@@ -22,6 +22,7 @@ from .constants import (
     CaseType,
     Channel,
     ConsentDecision,
+    ConsentGiven,
     DocumentType,
     NotificationKind,
     RefusalGround,
@@ -181,6 +182,13 @@ class ApplicationDocument(models.Model):
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
     issued_by = models.CharField(_("issued by"), max_length=200, blank=True)
     holder_iin = models.CharField(_("holder's IIN"), max_length=12, blank=True)
+    document_type = models.CharField(
+        _("kind of identity document"),
+        max_length=30,
+        choices=IdentityDocumentType.choices,
+        blank=True,
+        help_text=_("For a surrendered identity document: the one the person's category holds."),
+    )
     country = models.CharField(_("country of destination"), max_length=3, blank=True)
     court = models.CharField(_("court"), max_length=200, blank=True)
     case_number = models.CharField(_("case number"), max_length=60, blank=True)
@@ -192,7 +200,16 @@ class ApplicationDocument(models.Model):
         verbose_name_plural = _("documents")
         ordering = ["application", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(type__in=DocumentType.values), name="document_type_valid")
+            models.CheckConstraint(condition=Q(type__in=DocumentType.values), name="document_type_valid"),
+            # A surrendered identity document says which one it is; no other document does.
+            models.CheckConstraint(
+                condition=(
+                    Q(type=DocumentType.SURRENDERED_IDENTITY_DOCUMENT)
+                    & Q(document_type__in=IdentityDocumentType.values)
+                )
+                | (~Q(type=DocumentType.SURRENDERED_IDENTITY_DOCUMENT) & Q(document_type="")),
+                name="document_surrendered_names_its_kind",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -213,7 +230,28 @@ class Consent(models.Model):
     )
     expires_at = models.DateTimeField(_("answer by"))
     decided_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    given = models.CharField(_("answered"), max_length=10, choices=ConsentGiven.choices, blank=True)
     signed_document = models.TextField(_("signed consent"), blank=True)
+    # At the counter: the co-owner's identity document, and the notarised consent when they were not there.
+    identity_document_type = models.CharField(
+        _("co-owner's identity document"), max_length=30, choices=IdentityDocumentType.choices, blank=True
+    )
+    identity_document_number = models.CharField(_("identity document number"), max_length=30, blank=True)
+    identity_document_issued_on = models.DateField(_("identity document issued on"), null=True, blank=True)
+    identity_document_issued_by = models.CharField(
+        _("identity document issued by"), max_length=200, blank=True
+    )
+    notarised_number = models.CharField(_("notarised consent number"), max_length=60, blank=True)
+    notarised_on = models.DateField(_("notarised consent dated"), null=True, blank=True)
+    notarised_by = models.CharField(_("notary"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
 
     history = HistoricalRecords(excluded_fields=["signed_document"])
 
@@ -225,6 +263,21 @@ class Consent(models.Model):
             models.UniqueConstraint(fields=["application", "co_owner"], name="consent_once_per_co_owner"),
             models.CheckConstraint(
                 condition=Q(decision__in=ConsentDecision.values), name="consent_decision_valid"
+            ),
+            # An answer says where it was given; a request still waiting (or lapsed) has no answer.
+            models.CheckConstraint(
+                condition=(
+                    Q(decision__in=[ConsentDecision.APPROVED, ConsentDecision.DECLINED])
+                    & Q(given__in=ConsentGiven.values)
+                )
+                | (Q(decision__in=[ConsentDecision.PENDING, ConsentDecision.LAPSED]) & Q(given="")),
+                name="consent_given_iff_answered",
+            ),
+            # At the counter the operator identifies the co-owner by their identity document.
+            models.CheckConstraint(
+                condition=~Q(given=ConsentGiven.COUNTER)
+                | (~Q(identity_document_number="") & Q(recorded_by__isnull=False)),
+                name="consent_at_counter_identified",
             ),
         ]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from citizens.constants import RecipientCategory, RegistrationEndReason
+from citizens.constants import IdentityDocumentType, RecipientCategory, RegistrationEndReason
 
 from .constants import CaseType, Channel, DocumentType, RefusalGround, Role
 
@@ -29,6 +29,11 @@ CO_OWNER_CONSENT_LAPSED = "co_owner_consent_lapsed"
 NOT_LEAVING_PERSON = (
     "subject_not_leaving_person"  # emigration: a subject is neither the applicant nor a child
 )
+# Co-owners' consents recorded at the counter.
+INVALID_CONSENT = "invalid_consent"  # a consent's identity document or notarised consent is malformed
+DUPLICATE_CONSENT = "duplicate_consent"
+CONSENT_NOT_EXPECTED = "consent_not_expected"  # consents with a portal case, or a case other than the owner's
+NOT_CO_OWNER = "not_co_owner"
 UNKNOWN_PERSON = "unknown_person"
 UNKNOWN_DWELLING = "unknown_dwelling"
 NO_SUBJECTS = "no_subjects"
@@ -62,7 +67,11 @@ GROUND_FOR_REASON: dict[str, RefusalGround] = {
     CHANNEL_NOT_ALLOWED: RefusalGround.REQUIREMENTS_NOT_MET,
     COURT_DECISION_NOT_IN_FORCE: RefusalGround.REQUIREMENTS_NOT_MET,
     NOT_LEAVING_PERSON: RefusalGround.REQUIREMENTS_NOT_MET,
+    INVALID_CONSENT: RefusalGround.UNRELIABLE_DOCUMENTS,
     CO_OWNER_DECLINED: RefusalGround.REQUIREMENTS_NOT_MET,
+    NOT_CO_OWNER: RefusalGround.REQUIREMENTS_NOT_MET,
+    CONSENT_NOT_EXPECTED: RefusalGround.REQUIREMENTS_NOT_MET,
+    DUPLICATE_CONSENT: RefusalGround.REQUIREMENTS_NOT_MET,
     CO_OWNER_CONSENT_LAPSED: RefusalGround.REQUIREMENTS_NOT_MET,
     UNKNOWN_PERSON: RefusalGround.REQUIREMENTS_NOT_MET,
     UNKNOWN_DWELLING: RefusalGround.REQUIREMENTS_NOT_MET,
@@ -185,7 +194,9 @@ DOCUMENT_SPECS: dict[str, DocumentSpec] = {
     DocumentType.OWNER_APPLICATION_FORM: DocumentSpec(("number", "issued_on")),
     DocumentType.POLICE_EMIGRATION_CERTIFICATE: DocumentSpec(("number", "issued_on", "issued_by", "country")),
     DocumentType.CHILD_PASSPORT: DocumentSpec(("number", "issued_on", "issued_by"), per_subject=True),
-    DocumentType.SURRENDERED_ID_CARD: DocumentSpec(("number", "issued_on", "issued_by"), per_subject=True),
+    DocumentType.SURRENDERED_IDENTITY_DOCUMENT: DocumentSpec(
+        ("number", "issued_on", "issued_by", "document_type"), per_subject=True
+    ),
     DocumentType.COURT_DECISION: DocumentSpec(
         ("number", "court", "case_number", "decided_on", "in_force_on")
     ),
@@ -206,11 +217,33 @@ CASE_DOCUMENTS: dict[str, tuple[DocumentType, ...]] = {
 }
 
 
+# The identity document a person of each category holds, and hands over on leaving the country.
+IDENTITY_DOCUMENT_OF_CATEGORY: dict[str, IdentityDocumentType] = {
+    RecipientCategory.CITIZEN: IdentityDocumentType.ID_CARD,
+    RecipientCategory.FOREIGN_RESIDENT: IdentityDocumentType.RESIDENCE_PERMIT,
+    RecipientCategory.STATELESS_RESIDENT: IdentityDocumentType.STATELESS_CERTIFICATE,
+    RecipientCategory.REFUGEE: IdentityDocumentType.REFUGEE_CERTIFICATE,
+}
+
+
 def subject_document_type(*, case_type: str, age: int) -> DocumentType | None:
-    """The document each subject must bring: leaving the country, an ID card from 16, a passport below."""
+    """The document each subject must bring: leaving the country, from 16 the identity document of their
+    category (``IDENTITY_DOCUMENT_OF_CATEGORY``), below 16 a passport."""
     if case_type != CaseType.EMIGRATION:
         return None
-    return DocumentType.SURRENDERED_ID_CARD if age >= CHILD_AGE_LIMIT else DocumentType.CHILD_PASSPORT
+    return (
+        DocumentType.SURRENDERED_IDENTITY_DOCUMENT if age >= CHILD_AGE_LIMIT else DocumentType.CHILD_PASSPORT
+    )
+
+
+def document_name(doc_type: str, *, identity_document: str = "") -> str:
+    """A document as an error names it: a surrendered identity document by the kind the person holds."""
+    if doc_type == DocumentType.SURRENDERED_IDENTITY_DOCUMENT and identity_document:
+        return str(
+            _("%(document)s, handed over to the service provider")
+            % {"document": IdentityDocumentType(identity_document).label}
+        )
+    return str(DocumentType(doc_type).label)
 
 
 def required_documents(*, case_type: str, subject_ages: dict[str, int]) -> list[tuple[DocumentType, str]]:

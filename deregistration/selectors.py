@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +18,7 @@ from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from citizens.audit import audit_log
+from citizens.audit import reads_note
 
 from .constants import OPEN_STATUSES, QueueScope, Role, Status
 from .errors import NotFound
@@ -39,10 +38,6 @@ def _person_id(actor: Any) -> int | None:
     if role_of(actor) != Role.CITIZEN:
         return None
     return actor.person.pk
-
-
-def _is_staff(actor: Any) -> bool:
-    return is_staff_role(role_of(actor))
 
 
 def _lapse_due_consents() -> None:
@@ -92,21 +87,9 @@ def applications_list(*, actor: Any, **filters: str) -> QuerySet[Application]:
     return applications_visible_to(actor=actor, **filters)
 
 
-def applications_seen(*, actor: Any, applications: Sequence[Application], filtered_by_iin: bool) -> None:
-    """Log that a staff member saw a page of cases (and so their applicants' and subjects' data)."""
-    if _is_staff(actor) and applications:
-        audit_log(
-            actor=actor,
-            action="application.list",
-            object_type=Application._meta.label_lower,
-            applications=",".join(str(a.pk) for a in applications),
-            filtered_by_iin=filtered_by_iin,
-        )
-
-
 def application_get(*, actor: Any, number: str) -> Application:
-    """One case the actor may see, with the consent window checked first (a read is a touch). A staff read
-    is logged."""
+    """One case the actor may see, with the consent window checked first (a read is a touch). Noted as read
+    (``citizens.audit``: logged for staff)."""
     application = applications_visible_to(actor=actor).filter(number=number).first()
     if application is None:
         raise NotFound("not_found", _("No such application."))
@@ -114,8 +97,7 @@ def application_get(*, actor: Any, number: str) -> Application:
 
     if lapse_if_due(application):
         application = applications_visible_to(actor=actor).get(pk=application.pk)
-    if _is_staff(actor):
-        audit_log(actor=actor, action="application.view", target=application)
+    reads_note(actor, [application])
     return application
 
 
@@ -177,17 +159,6 @@ def registry_records(*, actor: Any, iin: str | None = None) -> QuerySet[Registry
     return queryset.filter(iin=iin) if iin else queryset
 
 
-def registry_records_seen(*, actor: Any, records: Sequence[RegistryRecord], filtered_by_iin: bool) -> None:
-    """Log that a staff member read a page of ХҚТ ТП АЖ records."""
-    audit_log(
-        actor=actor,
-        action="registry_record.list",
-        object_type=RegistryRecord._meta.label_lower,
-        records=",".join(str(r.pk) for r in records),
-        filtered_by_iin=filtered_by_iin,
-    )
-
-
 def slips_visible_to(*, actor: Any) -> QuerySet[DepartureSlip]:
     """Staff see every slip; a citizen sees the slips of the cases they applied for and their own."""
     queryset = DepartureSlip.objects.select_related("subject__person", "subject__application__applicant")
@@ -201,12 +172,11 @@ def slips_visible_to(*, actor: Any) -> QuerySet[DepartureSlip]:
 
 
 def slip_get(*, actor: Any, number: str) -> DepartureSlip:
-    """One slip the actor may see; a staff read is logged (downloads are logged by ``slips.slip_pdf``)."""
+    """One slip the actor may see, noted as read (logged for staff; downloads are logged by ``slips.slip_pdf``)."""
     slip = slips_visible_to(actor=actor).filter(number=number).first()
     if slip is None:
         raise NotFound("not_found", _("No such departure slip."))
-    if _is_staff(actor):
-        audit_log(actor=actor, action="slip.view", target=slip)
+    reads_note(actor, [slip])
     return slip
 
 

@@ -15,7 +15,7 @@ import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -29,15 +29,19 @@ from django.utils.translation import gettext as _
 
 from citizens import selectors as register
 from citizens.audit import audit_log
+from citizens.constants import IdentityDocumentType
 from citizens.iin import iin_error
 from citizens.models import Dwelling, Person
 from citizens.services import registration_end, registrations_lock_active
 
 from . import eds, rules
 from .constants import (
+    SURRENDERED_ID_CARD,
     CaseType,
     Channel,
     ConsentDecision,
+    ConsentGiven,
+    CounterDecision,
     DocumentType,
     NotificationKind,
     RefusalGround,
@@ -107,7 +111,70 @@ def _parse_date(value: Any) -> dt.date | None:
 
 
 # Checked with their own messages in _parse_documents; the model's field checks (lengths) cover the rest.
-DOCUMENT_FIELDS_CHECKED_ABOVE = ("type", "issued_on", "decided_on", "in_force_on", "holder_iin", "country")
+DOCUMENT_FIELDS_CHECKED_ABOVE = (
+    "type",
+    "issued_on",
+    "decided_on",
+    "in_force_on",
+    "holder_iin",
+    "country",
+    "document_type",
+)
+_MISSING = object()
+
+
+def _text_field(
+    item: Mapping[str, Any], name: str, where: str, errors: dict[str, list[ValidationError]], code: str
+) -> str | None:
+    """``item[name]`` as stripped text ("" when absent or null); None, with the error recorded, when not text."""
+    value = item.get(name, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors.setdefault(f"{where}.{name}", []).append(ValidationError(_("Expected text."), code=code))
+        return None
+    return value.strip()
+
+
+def _date_field(
+    item: Mapping[str, Any],
+    name: str,
+    where: str,
+    errors: dict[str, list[ValidationError]],
+    code: str,
+    *,
+    issued: bool,
+) -> Any:
+    """``item[name]`` as a date; None when absent; ``_MISSING`` with the error recorded when malformed. An
+    ``issued`` date (a document's) cannot lie in the future."""
+    value = item.get(name)
+    if value in (None, ""):
+        return None
+    parsed = _parse_date(value)
+    if parsed is None:
+        errors.setdefault(f"{where}.{name}", []).append(
+            ValidationError(_("Expected a date as YYYY-MM-DD."), code=code)
+        )
+        return _MISSING
+    if issued and parsed > timezone.localdate():
+        errors.setdefault(f"{where}.{name}", []).append(
+            ValidationError(_("A document cannot be issued in the future."), code=code)
+        )
+        return _MISSING
+    return parsed
+
+
+def _objects(
+    raw: Sequence[Any], name: str, errors: dict[str, list[ValidationError]], code: str
+) -> Iterator[tuple[int, str, Mapping[str, Any]]]:
+    """Each item of a list of objects with its place (``documents[2]``); an item that is no object is
+    recorded as an error there and skipped."""
+    for index, item in enumerate(raw):
+        where = f"{name}[{index}]"
+        if isinstance(item, Mapping):
+            yield index, where, item
+        else:
+            errors.setdefault(where, []).append(ValidationError(_("Expected an object."), code=code))
 
 
 def _parse_documents(
@@ -115,15 +182,11 @@ def _parse_documents(
 ) -> list[ApplicationDocument]:
     """Turn the documents as given into unsaved rows, recording what is malformed under ``documents[i].field``."""
     documents = []
-    today = timezone.localdate()
-    for index, item in enumerate(raw):
-        where = f"documents[{index}]"
-        if not isinstance(item, Mapping):
-            errors.setdefault(where, []).append(
-                ValidationError(_("Expected an object."), code=rules.INVALID_DOCUMENT)
-            )
-            continue
+    for _index, where, item in _objects(raw, "documents", errors, rules.INVALID_DOCUMENT):
         doc_type = item.get("type")
+        older_name = doc_type == SURRENDERED_ID_CARD  # an ID card, by the name clients used first
+        if older_name:
+            doc_type = DocumentType.SURRENDERED_IDENTITY_DOCUMENT
         if doc_type not in DocumentType.values:
             errors.setdefault(f"{where}.type", []).append(
                 ValidationError(_("Unknown document type."), code=rules.INVALID_DOCUMENT)
@@ -131,32 +194,30 @@ def _parse_documents(
             continue
         spec = rules.DOCUMENT_SPECS[doc_type]
         doc = ApplicationDocument(type=doc_type)
-        for name in ("number", "issued_by", "court", "case_number", "country"):
-            value = item.get(name, "")
-            if value is None:
-                value = ""
-            if not isinstance(value, str):
-                errors.setdefault(f"{where}.{name}", []).append(
-                    ValidationError(_("Expected text."), code=rules.INVALID_DOCUMENT)
-                )
-                continue
-            setattr(doc, name, value.strip())
-        for name in ("issued_on", "decided_on", "in_force_on"):
-            value = item.get(name)
-            if value in (None, ""):
-                continue
-            parsed = _parse_date(value)
-            if parsed is None:
-                errors.setdefault(f"{where}.{name}", []).append(
-                    ValidationError(_("Expected a date as YYYY-MM-DD."), code=rules.INVALID_DOCUMENT)
-                )
-            elif name == "issued_on" and parsed > today:
-                errors.setdefault(f"{where}.{name}", []).append(
+        if doc_type == DocumentType.SURRENDERED_IDENTITY_DOCUMENT:
+            kind = item.get("document_type") or ""
+            if older_name and kind in ("", IdentityDocumentType.ID_CARD):
+                kind = IdentityDocumentType.ID_CARD
+            elif older_name or kind not in ("", *IdentityDocumentType.values):
+                errors.setdefault(f"{where}.document_type", []).append(
                     ValidationError(
-                        _("A document cannot be issued in the future."), code=rules.INVALID_DOCUMENT
+                        _(
+                            "Give the kind of identity document handed over: id_card, residence_permit, "
+                            "stateless_certificate or refugee_certificate (surrendered_id_card is an ID card)."
+                        ),
+                        code=rules.INVALID_DOCUMENT,
                     )
                 )
-            else:
+            doc.document_type = kind if kind in IdentityDocumentType.values else ""
+        for name in ("number", "issued_by", "court", "case_number", "country"):
+            text = _text_field(item, name, where, errors, rules.INVALID_DOCUMENT)
+            if text is not None:
+                setattr(doc, name, text)
+        for name in ("issued_on", "decided_on", "in_force_on"):
+            parsed = _date_field(
+                item, name, where, errors, rules.INVALID_DOCUMENT, issued=name == "issued_on"
+            )
+            if parsed is not None and parsed is not _MISSING:
                 setattr(doc, name, parsed)
         holder = item.get("iin", item.get("holder_iin", ""))
         if holder:
@@ -193,6 +254,187 @@ def _parse_documents(
     return documents
 
 
+@dataclass
+class CounterConsent:
+    """A co-owner's answer recorded at the counter: ``consents[index]`` of the submission."""
+
+    index: int
+    co_owner_iin: str
+    decision: str
+    row: Consent  # unsaved: the identity document and the notarised consent, as given
+
+
+# The parts of a counter consent and the Consent fields they fill.
+COUNTER_IDENTITY_FIELDS = {
+    "type": "identity_document_type",
+    "number": "identity_document_number",
+    "issued_on": "identity_document_issued_on",
+    "issued_by": "identity_document_issued_by",
+}
+COUNTER_NOTARISED_FIELDS = {
+    "number": "notarised_number",
+    "issued_on": "notarised_on",
+    "issued_by": "notarised_by",
+}
+
+
+def _parse_counter_part(
+    item: Any,
+    where: str,
+    fields: Mapping[str, str],
+    row: Consent,
+    errors: dict[str, list[ValidationError]],
+    *,
+    required_message: str,
+) -> None:
+    """One part of a counter consent (``identity_document`` or ``notarised``): every field is required."""
+    if not isinstance(item, Mapping):
+        errors.setdefault(where, []).append(ValidationError(required_message, code=rules.INVALID_CONSENT))
+        return
+    for name, attribute in fields.items():
+        if name == "type":
+            value = item.get("type")
+            if value not in IdentityDocumentType.values:
+                errors.setdefault(f"{where}.type", []).append(
+                    ValidationError(_("Choose the kind of identity document."), code=rules.INVALID_CONSENT)
+                )
+            else:
+                setattr(row, attribute, value)
+            continue
+        if name == "issued_on":
+            value = _date_field(item, name, where, errors, rules.INVALID_CONSENT, issued=True)
+        else:
+            value = _text_field(item, name, where, errors, rules.INVALID_CONSENT)
+        if value is _MISSING or (value is None and f"{where}.{name}" in errors):
+            continue
+        if not value:
+            errors.setdefault(f"{where}.{name}", []).append(
+                ValidationError(_("This field is required."), code=rules.INVALID_CONSENT)
+            )
+            continue
+        setattr(row, attribute, value)
+
+
+def _parse_counter_consents(raw: Any, errors: dict[str, list[ValidationError]]) -> list[CounterConsent]:
+    """The co-owners' answers given at the counter, as unsaved rows; what is malformed is recorded under
+    ``consents[i].field`` (``consents[0].identity_document.number``, ``consents[1].notarised.issued_on``)."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list | tuple):
+        errors.setdefault("consents", []).append(
+            ValidationError(_("Expected a list of consents."), code=rules.INVALID_CONSENT)
+        )
+        return []
+    parsed: list[CounterConsent] = []
+    seen: set[str] = set()
+    for index, where, item in _objects(raw, "consents", errors, rules.INVALID_CONSENT):
+        iin = item.get("co_owner_iin")
+        if (problem := iin_error(iin)) is not None:
+            errors.setdefault(f"{where}.co_owner_iin", []).append(problem)
+        elif iin in seen:
+            errors.setdefault(f"{where}.co_owner_iin", []).append(
+                ValidationError(_("This co-owner's consent is given twice."), code=rules.DUPLICATE_CONSENT)
+            )
+        else:
+            seen.add(iin)
+        decision = item.get("decision")
+        if decision not in CounterDecision.values:
+            errors.setdefault(f"{where}.decision", []).append(
+                ValidationError(
+                    _("Record whether the co-owner approves or declines."), code=rules.INVALID_CONSENT
+                )
+            )
+        row = Consent(given=ConsentGiven.COUNTER)
+        _parse_counter_part(
+            item.get("identity_document"),
+            f"{where}.identity_document",
+            COUNTER_IDENTITY_FIELDS,
+            row,
+            errors,
+            required_message=_("Give the co-owner's identity document."),
+        )
+        if item.get("notarised") is not None:
+            _parse_counter_part(
+                item["notarised"],
+                f"{where}.notarised",
+                COUNTER_NOTARISED_FIELDS,
+                row,
+                errors,
+                required_message=_("Give the notarised consent's number, date and notary, or null."),
+            )
+        try:
+            row.clean_fields(
+                exclude=["application", "co_owner", "expires_at", "decision", "recorded_by", "given"]
+            )
+        except ValidationError as exc:
+            for name, problems in exc.error_dict.items():
+                key = next(
+                    (
+                        f"{where}.{part}.{given}"
+                        for part, fields in (
+                            ("identity_document", COUNTER_IDENTITY_FIELDS),
+                            ("notarised", COUNTER_NOTARISED_FIELDS),
+                        )
+                        for given, attribute in fields.items()
+                        if attribute == name
+                    ),
+                    f"{where}.{name}",
+                )
+                if key not in errors:
+                    errors[key] = [
+                        ValidationError(p.messages[0], code=rules.INVALID_CONSENT) for p in problems
+                    ]
+        parsed.append(CounterConsent(index=index, co_owner_iin=iin, decision=decision, row=row))
+    return parsed
+
+
+def _counter_consents_expected(
+    *, consents: Any, case_type: str, channel: str, errors: dict[str, list[ValidationError]]
+) -> bool:
+    """Counter consents come only with a walk-in owner's application (a check that needs no register)."""
+    if not consents or (channel != Channel.PORTAL and case_type == CaseType.OWNER_APPLICATION):
+        return True
+    errors.setdefault("consents", []).append(
+        ValidationError(
+            _(
+                "Co-owners' consents are recorded at the counter, and only with an owner's application; "
+                "on the portal each co-owner answers in their own cabinet."
+            ),
+            code=rules.CONSENT_NOT_EXPECTED,
+        )
+    )
+    return False
+
+
+def _check_counter_consents(
+    *, consents: list[CounterConsent], co_owners: list[Person], errors: dict[str, list[ValidationError]]
+) -> None:
+    """Each counter consent is a co-owner's, besides the applicant; a co-owner who declines at the counter
+    stops the application before anything is stored (DESIGN.md: a rule broken at submission is a 400;
+    status ``rejected`` comes only from a decision after submission)."""
+    co_owner_iins = {p.iin for p in co_owners}
+    for consent in consents:
+        where = f"consents[{consent.index}]"
+        if consent.co_owner_iin not in co_owner_iins:
+            errors.setdefault(f"{where}.co_owner_iin", []).append(
+                ValidationError(
+                    _("The person with IIN %(iin)s is not a co-owner of this dwelling besides the applicant.")
+                    % {"iin": consent.co_owner_iin},
+                    code=rules.NOT_CO_OWNER,
+                )
+            )
+        elif consent.decision == CounterDecision.DECLINE:
+            errors.setdefault(f"{where}.decision", []).append(
+                ValidationError(
+                    _(
+                        "A co-owner of the dwelling declines the application: it cannot be accepted "
+                        "(Law on Public Services, art. 19, 2)."
+                    ),
+                    code=rules.CO_OWNER_DECLINED,
+                )
+            )
+
+
 def _check_documents(
     *,
     case_type: str,
@@ -203,33 +445,45 @@ def _check_documents(
 ) -> None:
     """The case's checklist: each document it asks for, once, with the per-subject ones held by the right person."""
     subject_ages = {p.iin: p.age_on(today) for p in subjects}
+    holds = {p.iin: rules.IDENTITY_DOCUMENT_OF_CATEGORY[p.category] for p in subjects}
     only_subject = subjects[0].iin if len(subjects) == 1 else ""
     for doc in documents:
         if rules.DOCUMENT_SPECS[doc.type].per_subject and not doc.holder_iin and only_subject:
             doc.holder_iin = only_subject  # one subject: the document can only be theirs
     for index, doc in enumerate(documents):
-        if rules.DOCUMENT_SPECS[doc.type].per_subject:
-            expected = rules.subject_document_type(
-                case_type=case_type, age=subject_ages.get(doc.holder_iin, -1)
-            )
-            if doc.holder_iin and doc.holder_iin in subject_ages and expected != doc.type:
-                errors.setdefault(f"documents[{index}].type", []).append(
-                    ValidationError(
-                        _("%(document)s does not fit this person's age.")
-                        % {"document": DocumentType(doc.type).label},
-                        code=rules.INVALID_DOCUMENT,
-                    )
+        if not rules.DOCUMENT_SPECS[doc.type].per_subject or doc.holder_iin not in subject_ages:
+            continue
+        expected = rules.subject_document_type(case_type=case_type, age=subject_ages[doc.holder_iin])
+        if expected != doc.type:
+            errors.setdefault(f"documents[{index}].type", []).append(
+                ValidationError(
+                    _("%(document)s does not fit this person's age.")
+                    % {"document": DocumentType(doc.type).label},
+                    code=rules.INVALID_DOCUMENT,
                 )
+            )
+        elif doc.document_type and doc.document_type != holds[doc.holder_iin]:
+            errors.setdefault(f"documents[{index}].document_type", []).append(
+                ValidationError(
+                    _(
+                        "The person with IIN %(iin)s hands over the identity document of their category: "
+                        "%(document)s."
+                    )
+                    % {"iin": doc.holder_iin, "document": holds[doc.holder_iin].label},
+                    code=rules.INVALID_DOCUMENT,
+                )
+            )
     present = {
         (doc.type, doc.holder_iin if rules.DOCUMENT_SPECS[doc.type].per_subject else "") for doc in documents
     }
     for doc_type, holder in rules.required_documents(case_type=case_type, subject_ages=subject_ages):
         if (doc_type, holder) not in present:
+            name = rules.document_name(doc_type, identity_document=holds.get(holder, ""))
             message = (
                 _("Missing document: %(document)s for the person with IIN %(iin)s.")
-                % {"document": doc_type.label, "iin": holder}
+                % {"document": name, "iin": holder}
                 if holder
-                else _("Missing document: %(document)s.") % {"document": doc_type.label}
+                else _("Missing document: %(document)s.") % {"document": name}
             )
             errors.setdefault("documents", []).append(ValidationError(message, code=rules.MISSING_DOCUMENT))
     if case_type == CaseType.COURT_DECISION:
@@ -333,6 +587,7 @@ def application_submit(
     documents: Sequence[Mapping[str, Any]] = (),
     signed_request: str | bytes | None = None,
     issue_slip: bool = False,
+    consents: Sequence[Mapping[str, Any]] | None = None,
     idempotency_key: str = "",
 ) -> SubmitResult:
     """Submit a case: check it against every rule of the passport, store it, and start its term.
@@ -342,6 +597,12 @@ def application_submit(
     A portal case that passes every check and needs no co-owner's consent is completed at once.
     The same ``idempotency_key`` with the same input returns the first application (``created`` False);
     with other input it is a Conflict.
+
+    ``consents`` (walk-in owner's application on a co-owned dwelling): the co-owners' answers given at the
+    counter, each ``{"co_owner_iin", "decision": "approve"|"decline", "identity_document": {"type", "number",
+    "issued_on", "issued_by"}, "notarised": {"number", "issued_on", "issued_by"} or None}``. When every
+    co-owner approved there, the case is submitted at once (its term starts); co-owners not named answer
+    in their cabinets as on the portal. A decline at the counter is a 400 ``co_owner_declined``.
     """
     payload = {
         "case_type": case_type,
@@ -353,6 +614,8 @@ def application_submit(
         "signed_request": signed_request.decode() if isinstance(signed_request, bytes) else signed_request,
         "issue_slip": bool(issue_slip),
     }
+    if consents:
+        payload["consents"] = list(consents) if isinstance(consents, list | tuple) else consents
     fingerprint = _fingerprint(payload)
     if idempotency_key:
         existing = _idempotent_replay(actor=actor, key=idempotency_key, fingerprint=fingerprint)
@@ -404,6 +667,11 @@ def application_submit(
         errors["documents"] = [ValidationError(_("Expected a list of documents."), code=rules.INVALID_INPUT)]
         documents = []
     parsed_documents = _parse_documents(documents, errors) if channel != Channel.PORTAL else []
+    counter_consents = (
+        _parse_counter_consents(consents, errors)
+        if _counter_consents_expected(consents=consents, case_type=case_type, channel=channel, errors=errors)
+        else []
+    )
     if errors:
         raise _invalid(errors)
 
@@ -483,6 +751,10 @@ def application_submit(
             today=today,
             errors=errors,
         )
+    co_owners = []
+    if case_type == CaseType.OWNER_APPLICATION:
+        co_owners = [p for p in register.dwelling_current_owners(dwelling=dwelling) if p.pk != applicant.pk]
+    _check_counter_consents(consents=counter_consents, co_owners=co_owners, errors=errors)
     if errors:
         raise _invalid(errors)
 
@@ -496,6 +768,8 @@ def application_submit(
             subjects=subject_persons,
             registrations=registrations,
             documents=parsed_documents,
+            co_owners=co_owners,
+            counter_consents=counter_consents,
             signed=signed,
             signed_request=payload["signed_request"] or "",
             issue_slip=issue_slip,
@@ -541,6 +815,8 @@ def _store_application(
     subjects: list[Person],
     registrations: dict[str, Any],
     documents: list[ApplicationDocument],
+    co_owners: list[Person],
+    counter_consents: list[CounterConsent],
     signed: Any,
     signed_request: str,
     issue_slip: bool,
@@ -551,22 +827,21 @@ def _store_application(
     if signed is not None:
         with transaction.atomic():
             UsedNonce.objects.create(nonce=signed.nonce, signer_iin=signed.signer_iin)
-    co_owners = []
-    if case_type == CaseType.OWNER_APPLICATION:
-        co_owners = [p for p in register.dwelling_current_owners(dwelling=dwelling) if p.pk != applicant.pk]
+    at_counter = {c.co_owner_iin: c for c in counter_consents}  # every one an approval: a decline is a 400
+    waiting = [p for p in co_owners if p.iin not in at_counter]
     window = timedelta(minutes=settings.CONSENT_WINDOW_MINUTES)
     application = Application(
         number=_new_number("DR"),
         case_type=case_type,
         channel=channel,
-        status=Status.AWAITING_CONSENT if co_owners else Status.SUBMITTED,
+        status=Status.AWAITING_CONSENT if waiting else Status.SUBMITTED,
         applicant=applicant,
         dwelling=dwelling,
         issue_slip=rules.slip_is_issued(case_type=case_type, requested=bool(issue_slip)),
         submitted_by=actor,
         submitted_at=now,
-        consent_expires_at=now + window if co_owners else None,
-        deadline_at=None if co_owners else now + timedelta(minutes=settings.SERVICE_TERM_MINUTES),
+        consent_expires_at=now + window if waiting else None,
+        deadline_at=None if waiting else now + timedelta(minutes=settings.SERVICE_TERM_MINUTES),
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
         signed_request=signed_request,
@@ -580,19 +855,39 @@ def _store_application(
     for doc in documents:
         doc.application = application
     ApplicationDocument.objects.bulk_create(documents)
-    if co_owners:
-        waiting = {
+    for co_owner in co_owners:
+        counter = at_counter.get(co_owner.iin)
+        if counter is None:
+            continue
+        consent = counter.row
+        consent.application = application
+        consent.co_owner = co_owner
+        consent.decision = ConsentDecision.APPROVED
+        consent.decided_at = now
+        consent.expires_at = now
+        consent.recorded_by = actor
+        _history_user(consent, actor)
+        consent.save()
+        audit_log(
+            actor=actor,
+            action="consent.approved",
+            target=consent,
+            given=ConsentGiven.COUNTER,
+            notarised=bool(consent.notarised_number),
+        )
+    if waiting:
+        params = {
             "application": application,
             "number": application.number,
             "address": dwelling.address_line(),
             "expires": _local(application.consent_expires_at),
         }
-        for co_owner in co_owners:
+        for co_owner in waiting:
             Consent.objects.create(
                 application=application, co_owner=co_owner, expires_at=application.consent_expires_at
             )
-            notify(recipient=_account_of(co_owner), kind=NotificationKind.CONSENT_REQUESTED, **waiting)
-        notify(recipient=_account_of(applicant), kind=NotificationKind.AWAITING_CONSENT, **waiting)
+            notify(recipient=_account_of(co_owner), kind=NotificationKind.CONSENT_REQUESTED, **params)
+        notify(recipient=_account_of(applicant), kind=NotificationKind.AWAITING_CONSENT, **params)
     audit_log(
         actor=actor, action="application.submit", target=application, channel=channel, case_type=case_type
     )
@@ -925,11 +1220,12 @@ def consent_decide(
             now = timezone.now()
             locked.decision = decision
             locked.decided_at = now
+            locked.given = ConsentGiven.PORTAL
             locked.signed_document = (
                 signed_consent.decode() if isinstance(signed_consent, bytes) else signed_consent
             )
             _history_user(locked, actor)
-            locked.save(update_fields=["decision", "decided_at", "signed_document"])
+            locked.save(update_fields=["decision", "decided_at", "given", "signed_document"])
             audit_log(actor=actor, action=f"consent.{decision}", target=locked)
             if decision == ConsentDecision.DECLINED:
                 _reject_locked(

@@ -108,16 +108,17 @@ def walk_in_documents(case_type, subjects, *, today=None):
             }
         )
         for person in subjects:
-            kind = "surrendered_id_card" if person.age_on(today) >= 16 else "child_passport"
-            documents.append(
-                {
-                    "type": kind,
-                    "number": person.document_number,
-                    "issued_on": "2020-05-04",
-                    "issued_by": "ҚР ІІМ",
-                    "iin": person.iin,
-                }
-            )
+            document = {
+                "type": "child_passport",
+                "number": person.document_number,
+                "issued_on": "2020-05-04",
+                "issued_by": "ҚР ІІМ",
+                "iin": person.iin,
+            }
+            if person.age_on(today) >= 16:
+                # The identity document the person's category holds (a foreigner's residence permit, ...).
+                document.update(type="surrendered_identity_document", document_type=person.document_type)
+            documents.append(document)
     elif case_type == "court_decision":
         documents.append(
             {

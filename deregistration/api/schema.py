@@ -130,6 +130,45 @@ APPLICATION = {
     "rejection": None,
 }
 
+WALK_IN = {
+    "case_type": "owner_application",
+    "channel": "state_corporation",
+    "address_code": "0201400012345678",
+    "applicant_iin": "800315300018",
+    "subjects": ["850722400028"],
+    "issue_slip": False,
+    "documents": [
+        {
+            "type": "applicant_identity_document",
+            "number": "045612378",
+            "issued_on": "2021-05-04",
+            "issued_by": "ІІМ",
+        },
+        {"type": "owner_application_form", "number": "Ө-17", "issued_on": "2026-11-27"},
+    ],
+}
+
+WALK_IN_WITH_COUNTER_CONSENT = {
+    **WALK_IN,
+    "consents": [
+        {
+            "co_owner_iin": "061211600012",
+            "decision": "approve",
+            "identity_document": {
+                "type": "id_card",
+                "number": "051234567",
+                "issued_on": "2019-02-11",
+                "issued_by": "ІІМ",
+            },
+            "notarised": {
+                "number": "Н-2026-1187",
+                "issued_on": "2026-11-20",
+                "issued_by": "Нотариус Қ. Сейітова",
+            },
+        }
+    ],
+}
+
 SIGNED_REQUEST = (
     '<?xml version="1.0" encoding="UTF-8"?><deregistrationRequest xmlns="urn:kz:deregistration:request:1">'
     "<applicantIin>800315300018</applicantIin><addressCode>0201400012345678</addressCode>"

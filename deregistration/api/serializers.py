@@ -13,13 +13,16 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from citizens.constants import RegistrationKind
+from citizens.constants import IdentityDocumentType, RegistrationKind
 from citizens.iin import iin_error
 from deregistration import rules
 from deregistration.constants import (
+    SURRENDERED_ID_CARD,
     CaseType,
     Channel,
     ConsentDecision,
+    ConsentGiven,
+    CounterDecision,
     DocumentType,
     NotificationKind,
     RefusalGround,
@@ -136,6 +139,16 @@ class ApplicationConsentSerializer(serializers.Serializer):
     co_owner_iin = serializers.CharField(source="co_owner.iin")
     decision = serializers.ChoiceField(choices=ConsentDecision.choices)
     decided_at = serializers.DateTimeField(allow_null=True)
+    given = serializers.SerializerMethodField(
+        help_text=_(
+            "Where the co-owner answered: portal (signed with EDS in their cabinet) or counter (recorded by an "
+            "operator); null while the answer is awaited or lapsed."
+        )
+    )
+
+    @extend_schema_field(serializers.ChoiceField(choices=ConsentGiven.choices, allow_null=True))
+    def get_given(self, consent) -> str | None:
+        return consent.given or None
 
 
 class RejectionSerializer(serializers.Serializer):
@@ -197,7 +210,27 @@ class ApplicationFilterSerializer(serializers.Serializer):
 class DocumentSerializer(serializers.Serializer):
     """A document presented with a walk-in case; which fields each type needs is the checklist's business."""
 
-    type = serializers.ChoiceField(choices=DocumentType.choices)
+    type = serializers.ChoiceField(
+        choices=[
+            *DocumentType.choices,
+            (
+                SURRENDERED_ID_CARD,
+                _("Identity card handed over (older name of surrendered_identity_document)"),
+            ),
+        ],
+        help_text=_(
+            "surrendered_id_card is still accepted: a surrendered_identity_document whose document_type is id_card."
+        ),
+    )
+    document_type = serializers.ChoiceField(
+        choices=IdentityDocumentType.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "surrendered_identity_document: the kind the person's category holds (citizen: id_card; foreign "
+            "resident: residence_permit; stateless person: stateless_certificate; refugee: refugee_certificate)."
+        ),
+    )
     number = serializers.CharField(required=False, allow_blank=True, max_length=60)
     issued_on = serializers.DateField(required=False, allow_null=True)
     issued_by = serializers.CharField(required=False, allow_blank=True, max_length=200)
@@ -211,6 +244,44 @@ class DocumentSerializer(serializers.Serializer):
     case_number = serializers.CharField(required=False, allow_blank=True, max_length=60)
     decided_on = serializers.DateField(required=False, allow_null=True)
     in_force_on = serializers.DateField(required=False, allow_null=True)
+
+
+class CounterIdentityDocumentSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=IdentityDocumentType.choices)
+    number = serializers.CharField(max_length=30)
+    issued_on = serializers.DateField()
+    issued_by = serializers.CharField(max_length=200)
+
+
+class NotarisedConsentSerializer(serializers.Serializer):
+    number = serializers.CharField(max_length=60, help_text=_("The notarised consent's register number."))
+    issued_on = serializers.DateField(help_text=_("The date the notary certified it."))
+    issued_by = serializers.CharField(max_length=200, help_text=_("The notary."))
+
+
+class CounterConsentSerializer(serializers.Serializer):
+    """A co-owner's answer given at the counter, in person or by a notarised consent."""
+
+    co_owner_iin = serializers.CharField(max_length=64)
+    decision = serializers.ChoiceField(
+        choices=CounterDecision.choices,
+        help_text=_(
+            "decline: the application is refused at once (400 co_owner_declined), nothing is stored."
+        ),
+    )
+    identity_document = CounterIdentityDocumentSerializer(
+        help_text=_(
+            "The co-owner's identity document, as the operator saw it (or as the notarised consent names it)."
+        )
+    )
+    notarised = NotarisedConsentSerializer(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "The notarised consent of a co-owner who is not at the counter; null when they are there."
+        ),
+    )
 
 
 class ApplicationSubmitSerializer(serializers.Serializer):
@@ -239,6 +310,16 @@ class ApplicationSubmitSerializer(serializers.Serializer):
         trim_whitespace=False,
         max_length=MAX_SIGNED_DOCUMENT,
         help_text=_("Portal: the XML request signed with the applicant's EDS."),
+    )
+    consents = serializers.ListField(
+        child=CounterConsentSerializer(),
+        required=False,
+        max_length=50,
+        help_text=_(
+            "Walk-in owner's application on a co-owned dwelling: the co-owners' consents given at the counter. "
+            "When every other co-owner approved here, the case is submitted at once; the others answer in "
+            "their cabinets."
+        ),
     )
 
 

@@ -28,7 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from citizens import selectors as register
-from citizens.audit import audit_log
+from citizens.audit import audit_log, reads_note
 from deregistration import selectors, services
 from deregistration.constants import ConsentDecision, Role
 from deregistration.errors import NotFound
@@ -84,7 +84,13 @@ class ApiView(GenericAPIView):
         patch_cache_control(response, private=True, no_store=True)
         return response
 
+    def paginate_queryset(self, queryset):
+        self.listed_model = queryset.model
+        return super().paginate_queryset(queryset)
+
     def paginated(self, items, serializer_class) -> Response:
+        """A page of a list; its rows are noted as read (``citizens.audit``: one audit row for staff)."""
+        reads_note(self.request, items, listing=True, model=getattr(self, "listed_model", None))
         return self.get_paginated_response(serializer_class(items, many=True).data)
 
 
@@ -238,9 +244,6 @@ class ApplicationListView(ApiView):
     def get(self, request: Request) -> Response:
         filters = parse(ApplicationFilterSerializer, request.query_params)
         page = self.paginate_queryset(selectors.applications_list(actor=request.user, **filters))
-        selectors.applications_seen(
-            actor=request.user, applications=page, filtered_by_iin=bool(filters.get("iin"))
-        )
         return self.paginated(page, ApplicationSerializer)
 
     @extend_schema(
@@ -276,25 +279,10 @@ class ApplicationListView(ApiView):
                 },
                 request_only=True,
             ),
+            OpenApiExample("Walk-in, State Corporation", value=schema.WALK_IN, request_only=True),
             OpenApiExample(
-                "Walk-in, State Corporation",
-                value={
-                    "case_type": "owner_application",
-                    "channel": "state_corporation",
-                    "address_code": "0201400012345678",
-                    "applicant_iin": "800315300018",
-                    "subjects": ["850722400028"],
-                    "issue_slip": False,
-                    "documents": [
-                        {
-                            "type": "applicant_identity_document",
-                            "number": "045612378",
-                            "issued_on": "2021-05-04",
-                            "issued_by": "ІІМ",
-                        },
-                        {"type": "owner_application_form", "number": "Ө-17", "issued_on": "2026-11-27"},
-                    ],
-                },
+                "Walk-in, a co-owner consenting at the counter by a notarised consent",
+                value=schema.WALK_IN_WITH_COUNTER_CONSENT,
                 request_only=True,
             ),
             OpenApiExample("Completed", value=schema.APPLICATION, response_only=True, status_codes=["201"]),
@@ -632,9 +620,6 @@ class RegistryRecordListView(ApiView):
         filters = parse(RegistryFilterSerializer, request.query_params)
         records = selectors.registry_records(actor=request.user, iin=filters.get("iin"))
         page = self.paginate_queryset(records)
-        selectors.registry_records_seen(
-            actor=request.user, records=page, filtered_by_iin=bool(filters.get("iin"))
-        )
         return self.paginated(page, RegistryRecordSerializer)
 
 

@@ -1,8 +1,13 @@
-"""What every back-office page shares: lists that never count millions of rows, pages nobody edits."""
+"""What every back-office list shares: it never counts millions of rows.
+
+Reads are audited and raw writes refused by the portal's admin base classes (``citizens.admin_base``); the
+back-office's pages subclass those and add this.
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 
 from .paginator import NextPagePaginator, page_number_of
 
@@ -10,6 +15,16 @@ from .paginator import NextPagePaginator, page_number_of
 def _is_autocomplete(request) -> bool:
     match = getattr(request, "resolver_match", None)
     return match is not None and match.url_name == "autocomplete"
+
+
+class SortableOnlyChangeList(ChangeList):
+    """A list sorted only by the columns its admin declares sortable (``sortable_by``), even when the query
+    string asks for another (``?o=3``): sorting millions of rows by an unindexed column takes seconds."""
+
+    def get_ordering_field(self, field_name):
+        if self.sortable_by is not None and field_name not in self.sortable_by:
+            return None
+        return super().get_ordering_field(field_name)
 
 
 class BigListMixin:
@@ -23,33 +38,11 @@ class BigListMixin:
     actions = None
     sortable_by: tuple[str, ...] = ()
 
+    def get_changelist(self, request, **kwargs):
+        return SortableOnlyChangeList
+
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
         if isinstance(paginator, NextPagePaginator):
             paginator.page_number = page_number_of(request, "page" if _is_autocomplete(request) else "p")
         return paginator
-
-
-class NoWrites:
-    """Never add, change or delete here: these records change only through the services (a back-office
-    action that calls one)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(NoWrites, admin.ModelAdmin):
-    """Pages that show records and never change them."""
-
-
-class ReadOnlyInline(NoWrites, admin.TabularInline):
-    """Rows shown under a record, never changed here."""
-
-    extra = 0
-    can_delete = False

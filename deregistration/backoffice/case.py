@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from citizens.admin_base import ServiceOnlyHistoryAdmin
 from citizens.iin import is_valid_iin
 
 from .. import rules, selectors, services
@@ -29,7 +30,7 @@ from ..constants import CaseType, Channel, QueueScope, Role, Status, SubjectOutc
 from ..errors import Conflict, NotAllowed, NotFound, Unavailable
 from ..models import Application, ApplicationSubject
 from ..roles import role_of
-from .base import BigListMixin, ReadOnlyAdmin
+from .base import BigListMixin
 from .dashboard import dashboard_view
 from .forms import RejectForm, attach_errors
 from .queue import CASE_TYPE_SHORT, QueueColumns, queue_scope, term_of
@@ -76,7 +77,7 @@ def why_cannot_act(actor: Any, application: Application) -> str:
     return ""
 
 
-class CaseAdmin(BigListMixin, QueueColumns, ReadOnlyAdmin):
+class CaseAdmin(BigListMixin, QueueColumns, ServiceOnlyHistoryAdmin):
     """Cases: the list is the queue, the change page is the case's own page with its actions."""
 
     search_fields = ["number"]

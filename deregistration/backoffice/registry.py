@@ -11,14 +11,16 @@ from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
+from citizens.admin_base import ServiceOnlyAdmin
+
 from .. import selectors
 from ..errors import NotFound, Unavailable
 from ..models import DepartureSlip, RegistryRecord
-from .base import BigListMixin, ReadOnlyAdmin
+from .base import BigListMixin
 
 
 @admin.register(RegistryRecord)
-class RegistryRecordAdmin(BigListMixin, ReadOnlyAdmin):
+class RegistryRecordAdmin(BigListMixin, ServiceOnlyAdmin):
     list_display = ["recorded_at", "iin", "full_name", "address_code", "case_type", "application_number"]
     list_filter = ["case_type", "channel"]
     search_fields = ["iin__exact", "application_number__exact"]
@@ -41,7 +43,7 @@ class RegistryRecordAdmin(BigListMixin, ReadOnlyAdmin):
 
 
 @admin.register(DepartureSlip)
-class DepartureSlipAdmin(BigListMixin, ReadOnlyAdmin):
+class DepartureSlipAdmin(BigListMixin, ServiceOnlyAdmin):
     list_display = ["number", "issued_at", "person", "application", "open_pdf"]
     list_select_related = ["subject__person", "subject__application"]
     search_fields = ["number__exact"]

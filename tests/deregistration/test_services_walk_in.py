@@ -275,7 +275,8 @@ def test_each_missing_document_is_refused_and_named(case_type, household, operat
         codes = error_codes(excinfo)
         assert codes == {"documents": [rules.MISSING_DOCUMENT]}, (missing["type"], codes)
         message = excinfo.value.error_dict["documents"][0].messages[0]
-        assert str(rules.DocumentType(missing["type"]).label) in message
+        name = rules.document_name(missing["type"], identity_document=missing.get("document_type", ""))
+        assert name in message
         if "iin" in missing:
             assert missing["iin"] in message  # the per-person document says whose it is
     assert nothing_stored()
@@ -336,13 +337,104 @@ def test_emigration_cannot_name_another_adult(household, operator):
     assert error_codes(excinfo) == {"subjects[1]": [rules.NOT_LEAVING_PERSON]}
 
 
-def test_emigration_surrenders_the_id_card(household, operator):
-    documents = [
-        d for d in walk_in_documents("emigration", [household.tenant]) if d["type"] != "surrendered_id_card"
-    ]
+SURRENDERED = {
+    "citizen": ("id_card", "Identity card"),
+    "foreign_resident": ("residence_permit", "Residence permit of a foreigner"),
+    "stateless_resident": ("stateless_certificate", "Stateless person's certificate"),
+    "refugee": ("refugee_certificate", "Refugee certificate"),
+}
+
+
+def leaving_person(category, household):
+    """A person of ``category`` registered permanently at the household's dwelling, who is leaving."""
+    if category == "citizen":
+        return household.tenant, "state_corporation"
+    person = PersonFactory(category=category, **NON_CITIZENS[category])
+    RegistrationFactory(person=person, dwelling=household.dwelling)
+    return person, "service_provider"
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_emigration_surrenders_the_identity_document_of_the_persons_category(
+    category, household, operator, migration_officer
+):
+    person, channel = leaving_person(category, household)
+    actor = operator if channel == "state_corporation" else migration_officer
+
+    def leave(documents):
+        return submit(
+            actor,
+            household,
+            case_type="emigration",
+            channel=channel,
+            applicant=person,
+            subjects=[person],
+            documents=documents,
+        )
+
+    full = walk_in_documents("emigration", [person])
+    surrendered = full[2]
+    kind, label = SURRENDERED[category]
+    assert (surrendered["type"], surrendered["document_type"]) == ("surrendered_identity_document", kind)
+
+    # Missing: the error names the document this person's category holds.
+    with pytest.raises(ValidationError) as excinfo:
+        leave(full[:2])
+    assert error_codes(excinfo) == {"documents": [rules.MISSING_DOCUMENT]}
+    message = excinfo.value.error_dict["documents"][0].messages[0]
+    assert label in message
+    assert person.iin in message
+
+    # Another category's document: refused, naming the right one.
+    wrong = next(k for k, _label in SURRENDERED.values() if k != kind)
+    with pytest.raises(ValidationError) as excinfo:
+        leave([*full[:2], {**surrendered, "document_type": wrong}])
+    assert error_codes(excinfo) == {"documents[2].document_type": [rules.INVALID_DOCUMENT]}
+    assert label in excinfo.value.error_dict["documents[2].document_type"][0].messages[0]
+
+    # The right one: accepted and stored with its kind.
+    stored = leave(full).application.documents.get(type="surrendered_identity_document")
+    assert (stored.document_type, stored.holder_iin) == (kind, person.iin)
+
+
+def test_surrendered_id_card_is_still_accepted_as_an_id_card(household, operator):
+    documents = walk_in_documents("emigration", [household.tenant])
+    documents[2] = {k: v for k, v in documents[2].items() if k != "document_type"}
+    documents[2]["type"] = "surrendered_id_card"
+    application = submit(
+        operator, household, case_type="emigration", applicant=household.tenant, documents=documents
+    ).application
+    stored = application.documents.get(holder_iin=household.tenant.iin)
+    assert (stored.type, stored.document_type) == ("surrendered_identity_document", "id_card")
+
+
+def test_surrendered_id_card_cannot_stand_for_a_residence_permit(household, migration_officer):
+    person, channel = leaving_person("foreign_resident", household)
+    documents = walk_in_documents("emigration", [person])
+    documents[2] = {**documents[2], "type": "surrendered_id_card"}
+    documents[2].pop("document_type")
+    with pytest.raises(ValidationError) as excinfo:
+        submit(
+            migration_officer,
+            household,
+            case_type="emigration",
+            channel=channel,
+            applicant=person,
+            subjects=[person],
+            documents=documents,
+        )
+    assert error_codes(excinfo) == {"documents[2].document_type": [rules.INVALID_DOCUMENT]}
+
+
+@pytest.mark.parametrize(
+    ("value", "code"), [("", rules.INVALID_DOCUMENT), ("library_card", rules.INVALID_DOCUMENT)]
+)
+def test_a_surrendered_identity_document_says_which_it_is(value, code, household, operator):
+    documents = walk_in_documents("emigration", [household.tenant])
+    documents[2]["document_type"] = value
     with pytest.raises(ValidationError) as excinfo:
         submit(operator, household, case_type="emigration", applicant=household.tenant, documents=documents)
-    assert error_codes(excinfo) == {"documents": [rules.MISSING_DOCUMENT]}
+    assert error_codes(excinfo) == {"documents[2].document_type": [code]}
 
 
 # --- Court decision -------------------------------------------------------------------------------------------

@@ -145,7 +145,8 @@ class Command(BaseCommand):
                     "country": "DEU",
                 },
                 {
-                    "type": "surrendered_id_card",
+                    "type": "surrendered_identity_document",
+                    "document_type": "id_card",
                     "number": person.document_number,
                     "issued_on": person.document_issued_on.isoformat(),
                     "issued_by": person.document_issued_by,

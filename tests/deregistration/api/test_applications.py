@@ -472,3 +472,65 @@ def test_a_migration_officer_submits_and_completes_a_foreigners_case(migration_o
     done = client_for(migration_officer).post(f"{API}/applications/{number}/complete/")
     assert done.status_code == 200
     assert done.json()["status"] == "completed"
+
+
+# --- the surrendered identity document ------------------------------------------------------------------------
+
+
+def emigration_body(person, documents):
+    return {
+        "case_type": "emigration",
+        "channel": "service_provider" if person.category != "citizen" else "state_corporation",
+        "address_code": person.registrations.get().dwelling.address_code,
+        "applicant_iin": person.iin,
+        "subjects": [person.iin],
+        "documents": documents,
+    }
+
+
+def test_a_refugee_leaving_hands_over_the_refugee_certificate(migration_officer):
+    refugee = PersonFactory(category="refugee", citizenship="AFG", document_type="refugee_certificate")
+    RegistrationFactory(person=refugee)
+    documents = walk_in_documents("emigration", [refugee])
+    client = client_for(migration_officer)
+
+    id_card = [*documents[:2], {**documents[2], "document_type": "id_card"}]
+    response = client.post(f"{API}/applications/", emigration_body(refugee, id_card), format="json")
+    assert response.status_code == 400
+    [error] = response.json()["errors"]["documents[2].document_type"]
+    assert error["code"] == "invalid_document"
+    assert "Refugee certificate" in error["message"]
+
+    response = client.post(f"{API}/applications/", emigration_body(refugee, documents[:2]), format="json")
+    assert response.status_code == 400
+    [error] = response.json()["errors"]["documents"]
+    assert error["code"] == "missing_document"
+    assert "Refugee certificate" in error["message"]
+    assert not Application.objects.exists()
+
+    response = client.post(f"{API}/applications/", emigration_body(refugee, documents), format="json")
+    assert response.status_code == 201, response.json()
+
+
+def test_the_older_name_surrendered_id_card_is_accepted_for_a_citizen(operator):
+    citizen = PersonFactory()
+    RegistrationFactory(person=citizen)
+    documents = walk_in_documents("emigration", [citizen])
+    documents[2] = {**documents[2], "type": "surrendered_id_card"}
+    del documents[2]["document_type"]
+    response = client_for(operator).post(
+        f"{API}/applications/", emigration_body(citizen, documents), format="json"
+    )
+    assert response.status_code == 201, response.json()
+    stored = Application.objects.get().documents.get(holder_iin=citizen.iin)
+    assert (stored.type, stored.document_type) == ("surrendered_identity_document", "id_card")
+
+
+def test_the_schema_names_document_type_and_the_older_name():
+    schema = client_for().get(f"{API}/schema/?format=json").json()
+    document = schema["components"]["schemas"]["DocumentRequest"]["properties"]
+    assert "document_type" in document
+    enum_names = {name for name, value in schema["components"]["schemas"].items() if "enum" in value}
+    values = [v for name in enum_names for v in schema["components"]["schemas"][name]["enum"]]
+    assert "surrendered_identity_document" in values
+    assert "surrendered_id_card" in values

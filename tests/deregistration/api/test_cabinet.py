@@ -124,7 +124,7 @@ def test_a_co_owner_sees_the_request_addressed_to_them(co_owned, sign_request_fo
     application = submit_co_owned(sign_request_for, co_owned)
     assert application["status"] == "awaiting_consent"
     assert application["consents"] == [
-        {"co_owner_iin": home.co_owner.iin, "decision": "pending", "decided_at": None}
+        {"co_owner_iin": home.co_owner.iin, "decision": "pending", "decided_at": None, "given": None}
     ]
     [consent] = client_for(co_owner).get(f"{API}/consents/").json()["results"]
     assert consent["application_number"] == application["number"]

@@ -4,6 +4,7 @@ import hashlib
 
 import pytest
 
+from citizens.audit import iin_digest
 from citizens.models import AuditEvent
 from deregistration import pdf
 from deregistration.models import DepartureSlip, Notification
@@ -42,10 +43,15 @@ def test_the_register_is_filtered_by_iin_and_each_read_is_audited(operator, supe
     walk_in(operator, second, complete=True)
     response = client_for(supervisor).get(f"{API}/registry-records/?iin={second.tenant.iin}")
     assert [r["iin"] for r in response.json()["results"]] == [second.tenant.iin]
-    event = AuditEvent.objects.get(action="registry_record.list", actor=supervisor)
-    assert event.details["filtered_by_iin"] is True
+    event = AuditEvent.objects.get(action="registryrecord.list", actor=supervisor)
+    assert event.details["page"] == "api:registry-record-list"
+    assert event.details["rows"] == 1
+    assert event.details["query"] == {"iin": iin_digest(second.tenant.iin)}
+    assert event.details["persons"] == [second.tenant.pk]
     assert second.tenant.iin not in str(event.details)
-    assert event.details["records"] == str(response.json()["results"][0]["id"])
+    assert event.details["objects"] == {
+        "deregistration.registryrecord": [str(response.json()["results"][0]["id"])]
+    }
 
 
 @pytest.mark.parametrize("iin", ["123", "800315300019", "abcdefghijkl"])
@@ -170,8 +176,10 @@ def test_staff_reads_and_every_download_are_audited(issued, supervisor):
     client_for(supervisor).get(f"{API}/slips/{slip.number}/")
     client_for(owner).get(f"{API}/slips/{slip.number}/")
     client_for(owner).get(f"{API}/slips/{slip.number}/pdf/")
-    assert AuditEvent.objects.filter(action="slip.view", actor=supervisor, object_id=str(slip.pk)).exists()
-    assert not AuditEvent.objects.filter(action="slip.view", actor=owner).exists()
+    assert AuditEvent.objects.filter(
+        action="departureslip.view", actor=supervisor, object_id=str(slip.pk)
+    ).exists()
+    assert not AuditEvent.objects.filter(action="departureslip.view", actor=owner).exists()
     assert AuditEvent.objects.filter(action="slip.download", actor=owner).exists()
 
 
