@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Prefetch, QuerySet
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
 
-from .models import Dwelling, Ownership, Person, Registration
+from .models import AuditEvent, Dwelling, Ownership, Person, Registration
 
 
 def person_get(*, iin: str) -> Person | None:
@@ -73,3 +75,19 @@ def dwellings_owned_by(*, person: Person) -> QuerySet[Dwelling]:
         .order_by("address_code")
         .distinct()
     )
+
+
+def audit_reads_of(*, person: Person) -> QuerySet[AuditEvent]:
+    """The audit rows of staff reads that showed this person's data (one object or a list), newest first.
+
+    A read names the persons it showed in ``details["persons"]`` (``citizens.audit``); PostgreSQL looks them up
+    with JSON containment, SQLite (development) with a pattern over the same list.
+    """
+    shown = Q(object_type=Person._meta.label_lower, object_id=str(person.pk))
+    queryset = AuditEvent.objects.filter(action__regex=r"\.(view|list)$")
+    if connection.vendor == "postgresql":
+        shown |= Q(details__persons__contains=[person.pk])
+    else:
+        queryset = queryset.annotate(_persons=KeyTextTransform("persons", "details"))
+        shown |= Q(_persons__regex=rf"(^|[\[,\s]){person.pk}([,\]\s]|$)")
+    return queryset.filter(shown).select_related("actor").order_by("-at", "-id")

@@ -216,11 +216,6 @@ def applications_queue(*, actor: Any, scope: str = QueueScope.MINE) -> QuerySet[
     return queryset.order_by(*QUEUE_ORDERING.get(scope, QUEUE_ORDERING[QueueScope.MINE]))
 
 
-def applications_in_region(queryset: QuerySet[Application], *, region: str) -> QuerySet[Application]:
-    """The cases of ``queryset`` at a dwelling in ``region`` (a KATO prefix, ``citizens.regions``)."""
-    return queryset.filter(dwelling__kato__startswith=region)
-
-
 # --- A case's history -----------------------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from citizens.admin_base import ServiceOnlyHistoryAdmin
+from citizens.admin_lists import BigListMixin
 from citizens.iin import is_valid_iin
 
 from .. import rules, selectors, services
@@ -30,7 +31,6 @@ from ..constants import CaseType, Channel, QueueScope, Role, Status, SubjectOutc
 from ..errors import Conflict, NotAllowed, NotFound, Unavailable
 from ..models import Application, ApplicationSubject
 from ..roles import role_of
-from .base import BigListMixin
 from .dashboard import dashboard_view
 from .forms import RejectForm, attach_errors
 from .queue import CASE_TYPE_SHORT, QueueColumns, queue_scope, term_of

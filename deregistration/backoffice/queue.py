@@ -15,9 +15,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from citizens.regions import REGIONS
+from citizens.admin_lists import RegionFilter
 
-from .. import rules, selectors
+from .. import rules
 from ..constants import CaseType, Channel, QueueScope, Status
 from ..models import Application
 
@@ -61,19 +61,10 @@ class QueueFilter(admin.SimpleListFilter):
             }
 
 
-class RegionFilter(admin.SimpleListFilter):
-    """The region of the dwelling, read from its KATO code."""
+class CaseRegionFilter(RegionFilter):
+    """The region of the case's dwelling."""
 
-    title = gettext_lazy("region")
-    parameter_name = "region"
-
-    def lookups(self, request, model_admin):
-        return REGIONS
-
-    def queryset(self, request, queryset):
-        if self.value() in dict(REGIONS):
-            return selectors.applications_in_region(queryset, region=self.value())
-        return queryset
+    kato_field = "dwelling__kato"
 
 
 def _minutes(delta: dt.timedelta) -> str:
@@ -114,7 +105,7 @@ class QueueColumns:
 
     list_display = ["number", "kind", "channel_short", "status", "applicant_name", "region", "term"]
     list_display_links = ["number"]
-    list_filter = [QueueFilter, "status", "case_type", "channel", RegionFilter]
+    list_filter = [QueueFilter, "status", "case_type", "channel", CaseRegionFilter]
     list_per_page = 50
 
     @admin.display(description=gettext_lazy("kind of case"))

@@ -12,11 +12,11 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from citizens.admin_base import ServiceOnlyAdmin
+from citizens.admin_lists import BigListMixin
 
 from .. import selectors
 from ..errors import NotFound, Unavailable
 from ..models import DepartureSlip, RegistryRecord
-from .base import BigListMixin
 
 
 @admin.register(RegistryRecord)
