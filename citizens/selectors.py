@@ -91,3 +91,13 @@ def audit_reads_of(*, person: Person) -> QuerySet[AuditEvent]:
         queryset = queryset.annotate(_persons=KeyTextTransform("persons", "details"))
         shown |= Q(_persons__regex=rf"(^|[\[,\s]){person.pk}([,\]\s]|$)")
     return queryset.filter(shown).select_related("actor").order_by("-at", "-id")
+
+
+def active_registrations_of(*, person: Person) -> QuerySet[Registration]:
+    """The person's active registrations, each with its dwelling, the permanent one first."""
+    return (
+        Registration.objects.active()
+        .filter(person=person)
+        .select_related("dwelling")
+        .order_by("kind", "-registered_on")
+    )

@@ -24,6 +24,7 @@ _READ = [
     "deregistration.view_consent",
     "deregistration.view_registryrecord",
     "deregistration.view_departureslip",
+    "deregistration.view_documentscan",
 ]
 # Taking cases at the desk: open a case (intake) and act on it (complete, reject, issue a slip). Which cases a
 # role may act on is the service's check (``rules.ROLE_CHANNELS``); the "act_*" permissions name it for the admin.

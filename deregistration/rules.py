@@ -314,3 +314,42 @@ REASON_LABELS: dict[str, object] = {
 }
 # Reasons that say nothing by themselves: the operator explains them in the comment.
 REASONS_NEEDING_COMMENT = frozenset({OTHER})
+
+
+# --- Scans of the documents, attached at the desk ----------------------------------------------------------
+# What a scan may be, told by its first bytes (never by its name): the signature of each format.
+SCAN_FORMATS: dict[str, tuple[bytes, tuple[str, ...]]] = {
+    "application/pdf": (b"%PDF-", (".pdf",)),
+    "image/jpeg": (b"\xff\xd8\xff", (".jpg", ".jpeg")),
+    "image/png": (b"\x89PNG\r\n\x1a\n", (".png",)),
+}
+SCAN_TYPE_NOT_ALLOWED = "scan_type_not_allowed"
+SCAN_NAME_MISMATCH = "scan_name_mismatch"
+SCAN_TOO_LARGE = "scan_too_large"
+SCAN_EMPTY = "scan_empty"
+
+
+def scan_content_type(head: bytes) -> str | None:
+    """The format of a file from its first bytes: PDF, JPEG or PNG; None for anything else."""
+    return next((kind for kind, (magic, _ext) in SCAN_FORMATS.items() if head.startswith(magic)), None)
+
+
+def scan_problem(*, name: str, head: bytes, size: int, max_size: int) -> tuple[str, str] | None:
+    """Why a scan cannot be attached, as (code, message); None when it can. The content decides the type; a
+    name whose extension says another type is refused too (a renamed file is a mistake or a trick)."""
+    if size == 0:
+        return SCAN_EMPTY, str(_("The file is empty."))
+    if size > max_size:
+        return SCAN_TOO_LARGE, str(
+            _("The file is larger than %(limit)s MB.") % {"limit": f"{max_size / 1_000_000:g}"}
+        )
+    kind = scan_content_type(head)
+    if kind is None:
+        return SCAN_TYPE_NOT_ALLOWED, str(_("Attach a PDF, JPEG or PNG file."))
+    extension = "." + name.rsplit(".", 1)[1].lower() if "." in name else ""
+    if extension and extension not in SCAN_FORMATS[kind][1]:
+        return SCAN_NAME_MISMATCH, str(
+            _("The file's content is %(kind)s but its name ends in %(extension)s.")
+            % {"kind": kind, "extension": extension}
+        )
+    return None
