@@ -41,6 +41,17 @@ class SubjectOutcome(models.TextChoices):
     REFUSED = "refused", _("Refused")
 
 
+class SlipStatus(models.TextChoices):
+    """The departure slip of a person in a case. ``pending`` from the completion of a case that calls for a slip
+    until it is made (in the request today; by a worker later); ``failed`` when making it failed: staff issue it
+    again."""
+
+    NOT_REQUESTED = "not_requested", _("Not requested")
+    PENDING = "pending", _("Being made")
+    ISSUED = "issued", _("Issued")
+    FAILED = "failed", _("Could not be made; it can be issued again")
+
+
 class ConsentDecision(models.TextChoices):
     PENDING = "pending", _("Awaiting answer")
     APPROVED = "approved", _("Approved")
@@ -100,6 +111,11 @@ class DocumentType(models.TextChoices):
 
 # The older name of a surrendered identity document that is an ID card; still accepted as input.
 SURRENDERED_ID_CARD = "surrendered_id_card"
+# The document types a submission may name: every DocumentType and the older name above.
+DOCUMENT_TYPES_ACCEPTED = [
+    *DocumentType.choices,
+    (SURRENDERED_ID_CARD, _("Identity card handed over (older name of surrendered_identity_document)")),
+]
 
 
 class NotificationKind(models.TextChoices):

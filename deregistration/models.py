@@ -26,6 +26,7 @@ from .constants import (
     DocumentType,
     NotificationKind,
     RefusalGround,
+    SlipStatus,
     Status,
     SubjectOutcome,
 )
@@ -153,6 +154,11 @@ class ApplicationSubject(models.Model):
         verbose_name=_("ХҚТ ТП АЖ record"),
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    slip_status = models.CharField(
+        _("departure slip"), max_length=20, choices=SlipStatus.choices, default=SlipStatus.NOT_REQUESTED
+    )
+    slip_error = models.CharField(_("why the slip could not be made"), max_length=40, blank=True)
+    slip_attempted_at = models.DateTimeField(_("slip last attempted at"), null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -160,10 +166,31 @@ class ApplicationSubject(models.Model):
         verbose_name = _("person to deregister")
         verbose_name_plural = _("persons to deregister")
         ordering = ["application", "position"]
+        indexes = [
+            # The slips still to make (a worker's queue) and those that failed (the back-office's list).
+            models.Index(
+                fields=["slip_status"],
+                condition=Q(slip_status__in=[SlipStatus.PENDING, SlipStatus.FAILED]),
+                name="subject_slip_to_make",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["application", "person"], name="subject_once_per_application"),
             models.CheckConstraint(
                 condition=Q(outcome__in=SubjectOutcome.values), name="subject_outcome_valid"
+            ),
+            # Only a deregistered person has a slip to make; a failure says why.
+            models.CheckConstraint(
+                condition=Q(slip_status=SlipStatus.NOT_REQUESTED)
+                | Q(slip_status__in=SlipStatus.values, outcome=SubjectOutcome.DEREGISTERED),
+                name="subject_slip_only_when_deregistered",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(slip_status=SlipStatus.FAILED, slip_attempted_at__isnull=False) & ~Q(slip_error="")
+                )
+                | (~Q(slip_status=SlipStatus.FAILED) & Q(slip_error="")),
+                name="subject_slip_failure_says_why",
             ),
         ]
 

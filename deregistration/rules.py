@@ -29,6 +29,8 @@ CO_OWNER_CONSENT_LAPSED = "co_owner_consent_lapsed"
 NOT_LEAVING_PERSON = (
     "subject_not_leaving_person"  # emigration: a subject is neither the applicant nor a child
 )
+APPLICANT_NOT_LEAVING = "applicant_not_leaving"  # emigration: the applicant is not among the subjects
+CHILD_WITHOUT_ADULT = "child_without_adult"  # emigration: no subject of 16 or more leaves with the children
 # Co-owners' consents recorded at the counter.
 INVALID_CONSENT = "invalid_consent"  # a consent's identity document or notarised consent is malformed
 DUPLICATE_CONSENT = "duplicate_consent"
@@ -67,6 +69,8 @@ GROUND_FOR_REASON: dict[str, RefusalGround] = {
     CHANNEL_NOT_ALLOWED: RefusalGround.REQUIREMENTS_NOT_MET,
     COURT_DECISION_NOT_IN_FORCE: RefusalGround.REQUIREMENTS_NOT_MET,
     NOT_LEAVING_PERSON: RefusalGround.REQUIREMENTS_NOT_MET,
+    APPLICANT_NOT_LEAVING: RefusalGround.REQUIREMENTS_NOT_MET,
+    CHILD_WITHOUT_ADULT: RefusalGround.REQUIREMENTS_NOT_MET,
     INVALID_CONSENT: RefusalGround.UNRELIABLE_DOCUMENTS,
     CO_OWNER_DECLINED: RefusalGround.REQUIREMENTS_NOT_MET,
     NOT_CO_OWNER: RefusalGround.REQUIREMENTS_NOT_MET,
@@ -254,6 +258,15 @@ def required_documents(*, case_type: str, subject_ages: dict[str, int]) -> list[
         if doc_type is not None:
             needed.append((doc_type, iin))
     return needed
+
+
+def emigration_leaver_problem(*, applicant_age: int) -> str | None:
+    """Who leaves: the applicant, aged 16 or more, is the adult the children under 16 leave with (DESIGN.md:
+    the subjects are the person leaving and the children under 16 leaving with them). The applicant being among
+    the subjects is checked with the input (``APPLICANT_NOT_LEAVING``); other adults are ``NOT_LEAVING_PERSON``."""
+    if applicant_age < CHILD_AGE_LIMIT:
+        return CHILD_WITHOUT_ADULT
+    return None
 
 
 def court_decision_problem(*, decided_on: dt.date, in_force_on: dt.date, today: dt.date) -> str | None:

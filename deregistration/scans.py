@@ -118,7 +118,9 @@ def scan_read(*, scan: DocumentScan) -> bytes:
         with scan_storage().open(scan.file_name, "rb") as stored:
             content = stored.read()
     except OSError as exc:
-        raise Unavailable("scan_unavailable", _("The stored scan cannot be read now. Try again later.")) from exc
+        raise Unavailable(
+            "scan_unavailable", _("The stored scan cannot be read now. Try again later.")
+        ) from exc
     if hashlib.sha256(content).hexdigest() != scan.sha256:
         raise Unavailable("scan_unavailable", _("The stored scan cannot be read now. Try again later."))
     return content

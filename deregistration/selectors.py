@@ -48,10 +48,10 @@ def _lapse_due_consents() -> None:
 
 
 def applications_visible_to(
-    *, actor: Any, status: str = "", case_type: str = "", iin: str = ""
+    *, actor: Any, status: str = "", case_type: str = "", iin: str = "", slip_status: str = ""
 ) -> QuerySet[Application]:
     """Staff see every case; a citizen sees the cases they applied for. ``iin`` matches the applicant or a
-    subject."""
+    subject; ``slip_status`` (e.g. ``failed``: slips for staff to issue again) any subject's slip."""
     queryset = Application.objects.select_related("applicant", "dwelling").prefetch_related(
         Prefetch(
             "subjects",
@@ -67,6 +67,9 @@ def applications_visible_to(
         queryset = queryset.filter(case_type=case_type)
     if iin:
         queryset = applications_naming(queryset, iin=iin)
+    if slip_status:
+        slips = ApplicationSubject.objects.filter(application=OuterRef("pk"), slip_status=slip_status)
+        queryset = queryset.filter(Exists(slips))
     role = role_of(actor)
     if is_staff_role(role):
         return queryset

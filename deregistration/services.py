@@ -46,6 +46,7 @@ from .constants import (
     NotificationKind,
     RefusalGround,
     Role,
+    SlipStatus,
     Status,
     SubjectOutcome,
 )
@@ -177,10 +178,21 @@ def _objects(
             errors.setdefault(where, []).append(ValidationError(_("Expected an object."), code=code))
 
 
+def document_error(message: str, code: str, *, document: str, iin: str = "") -> ValidationError:
+    """An error about a document, naming it in a form a program (an API client, a form) can read: its
+    type in ``params["document"]`` and, for a per-person document, the holder's IIN in ``params["iin"]``.
+    ``message`` is already worded; the params only add to it."""
+    params = {"document": str(document)}
+    if iin:
+        params["iin"] = iin
+    return ValidationError(message, code=code, params=params)
+
+
 def _parse_documents(
     raw: Sequence[Any], errors: dict[str, list[ValidationError]]
 ) -> list[ApplicationDocument]:
-    """Turn the documents as given into unsaved rows, recording what is malformed under ``documents[i].field``."""
+    """Turn the documents as given into unsaved rows, recording what is malformed under ``documents[i].field``
+    (each error naming the document: ``document_error``)."""
     documents = []
     for _index, where, item in _objects(raw, "documents", errors, rules.INVALID_DOCUMENT):
         doc_type = item.get("type")
@@ -192,66 +204,82 @@ def _parse_documents(
                 ValidationError(_("Unknown document type."), code=rules.INVALID_DOCUMENT)
             )
             continue
-        spec = rules.DOCUMENT_SPECS[doc_type]
-        doc = ApplicationDocument(type=doc_type)
-        if doc_type == DocumentType.SURRENDERED_IDENTITY_DOCUMENT:
-            kind = item.get("document_type") or ""
-            if older_name and kind in ("", IdentityDocumentType.ID_CARD):
-                kind = IdentityDocumentType.ID_CARD
-            elif older_name or kind not in ("", *IdentityDocumentType.values):
-                errors.setdefault(f"{where}.document_type", []).append(
-                    ValidationError(
-                        _(
-                            "Give the kind of identity document handed over: id_card, residence_permit, "
-                            "stateless_certificate or refugee_certificate (surrendered_id_card is an ID card)."
-                        ),
-                        code=rules.INVALID_DOCUMENT,
-                    )
-                )
-            doc.document_type = kind if kind in IdentityDocumentType.values else ""
-        for name in ("number", "issued_by", "court", "case_number", "country"):
-            text = _text_field(item, name, where, errors, rules.INVALID_DOCUMENT)
-            if text is not None:
-                setattr(doc, name, text)
-        for name in ("issued_on", "decided_on", "in_force_on"):
-            parsed = _date_field(
-                item, name, where, errors, rules.INVALID_DOCUMENT, issued=name == "issued_on"
+        found: dict[str, list[ValidationError]] = {}
+        doc = _parse_document(item, where, doc_type, older_name, found)
+        holder = doc.holder_iin if rules.DOCUMENT_SPECS[doc_type].per_subject else ""
+        for key, problems in found.items():
+            errors.setdefault(key, []).extend(
+                document_error(p.messages[0], p.code or rules.INVALID_DOCUMENT, document=doc_type, iin=holder)
+                for p in problems
             )
-            if parsed is not None and parsed is not _MISSING:
-                setattr(doc, name, parsed)
-        holder = item.get("iin", item.get("holder_iin", ""))
-        if holder:
-            if iin_error(holder) is not None:
-                errors.setdefault(f"{where}.iin", []).append(
-                    ValidationError(_("This IIN is not valid."), code=rules.INVALID_DOCUMENT)
-                )
-            else:
-                doc.holder_iin = holder
-        if doc.country and (len(doc.country) != 3 or not doc.country.isalpha() or not doc.country.isupper()):
-            errors.setdefault(f"{where}.country", []).append(
+        documents.append(doc)
+    return documents
+
+
+def _parse_document(
+    item: Mapping[str, Any],
+    where: str,
+    doc_type: str,
+    older_name: bool,
+    errors: dict[str, list[ValidationError]],
+) -> ApplicationDocument:
+    """One document's fields as an unsaved row; what is malformed goes to ``errors`` by field."""
+    spec = rules.DOCUMENT_SPECS[doc_type]
+    doc = ApplicationDocument(type=doc_type)
+    if doc_type == DocumentType.SURRENDERED_IDENTITY_DOCUMENT:
+        kind = item.get("document_type") or ""
+        if older_name and kind in ("", IdentityDocumentType.ID_CARD):
+            kind = IdentityDocumentType.ID_CARD
+        elif older_name or kind not in ("", *IdentityDocumentType.values):
+            errors.setdefault(f"{where}.document_type", []).append(
                 ValidationError(
-                    _("Give the country as an ISO 3166-1 alpha-3 code, e.g. DEU."),
+                    _(
+                        "Give the kind of identity document handed over: id_card, residence_permit, "
+                        "stateless_certificate or refugee_certificate (surrendered_id_card is an ID card)."
+                    ),
                     code=rules.INVALID_DOCUMENT,
                 )
             )
-        for name in spec.required:
-            if not getattr(doc, name) and not any(k.startswith(f"{where}.{name}") for k in errors):
-                errors.setdefault(f"{where}.{name}", []).append(
-                    ValidationError(
-                        _("%(document)s: this field is required.")
-                        % {"document": DocumentType(doc_type).label},
-                        code=rules.INVALID_DOCUMENT,
-                    )
+        doc.document_type = kind if kind in IdentityDocumentType.values else ""
+    for name in ("number", "issued_by", "court", "case_number", "country"):
+        text = _text_field(item, name, where, errors, rules.INVALID_DOCUMENT)
+        if text is not None:
+            setattr(doc, name, text)
+    for name in ("issued_on", "decided_on", "in_force_on"):
+        parsed = _date_field(item, name, where, errors, rules.INVALID_DOCUMENT, issued=name == "issued_on")
+        if parsed is not None and parsed is not _MISSING:
+            setattr(doc, name, parsed)
+    holder = item.get("iin", item.get("holder_iin", ""))
+    if holder:
+        if iin_error(holder) is not None:
+            errors.setdefault(f"{where}.iin", []).append(
+                ValidationError(_("This IIN is not valid."), code=rules.INVALID_DOCUMENT)
+            )
+        else:
+            doc.holder_iin = holder
+    if doc.country and (len(doc.country) != 3 or not doc.country.isalpha() or not doc.country.isupper()):
+        errors.setdefault(f"{where}.country", []).append(
+            ValidationError(
+                _("Give the country as an ISO 3166-1 alpha-3 code, e.g. DEU."),
+                code=rules.INVALID_DOCUMENT,
+            )
+        )
+    for name in spec.required:
+        if not getattr(doc, name) and not any(k.startswith(f"{where}.{name}") for k in errors):
+            errors.setdefault(f"{where}.{name}", []).append(
+                ValidationError(
+                    _("%(document)s: this field is required.") % {"document": DocumentType(doc_type).label},
+                    code=rules.INVALID_DOCUMENT,
                 )
-        try:
-            doc.clean_fields(exclude=["application", *DOCUMENT_FIELDS_CHECKED_ABOVE])
-        except ValidationError as exc:
-            for name, problems in exc.error_dict.items():
-                errors.setdefault(f"{where}.{name}", []).extend(
-                    ValidationError(p.messages[0], code=rules.INVALID_DOCUMENT) for p in problems
-                )
-        documents.append(doc)
-    return documents
+            )
+    try:
+        doc.clean_fields(exclude=["application", *DOCUMENT_FIELDS_CHECKED_ABOVE])
+    except ValidationError as exc:
+        for name, problems in exc.error_dict.items():
+            errors.setdefault(f"{where}.{name}", []).extend(
+                ValidationError(p.messages[0], code=rules.INVALID_DOCUMENT) for p in problems
+            )
+    return doc
 
 
 @dataclass
@@ -456,21 +484,25 @@ def _check_documents(
         expected = rules.subject_document_type(case_type=case_type, age=subject_ages[doc.holder_iin])
         if expected != doc.type:
             errors.setdefault(f"documents[{index}].type", []).append(
-                ValidationError(
+                document_error(
                     _("%(document)s does not fit this person's age.")
                     % {"document": DocumentType(doc.type).label},
-                    code=rules.INVALID_DOCUMENT,
+                    rules.INVALID_DOCUMENT,
+                    document=doc.type,
+                    iin=doc.holder_iin,
                 )
             )
         elif doc.document_type and doc.document_type != holds[doc.holder_iin]:
             errors.setdefault(f"documents[{index}].document_type", []).append(
-                ValidationError(
+                document_error(
                     _(
                         "The person with IIN %(iin)s hands over the identity document of their category: "
                         "%(document)s."
                     )
                     % {"iin": doc.holder_iin, "document": holds[doc.holder_iin].label},
-                    code=rules.INVALID_DOCUMENT,
+                    rules.INVALID_DOCUMENT,
+                    document=doc.type,
+                    iin=doc.holder_iin,
                 )
             )
     present = {
@@ -485,7 +517,9 @@ def _check_documents(
                 if holder
                 else _("Missing document: %(document)s.") % {"document": name}
             )
-            errors.setdefault("documents", []).append(ValidationError(message, code=rules.MISSING_DOCUMENT))
+            errors.setdefault("documents", []).append(
+                document_error(message, rules.MISSING_DOCUMENT, document=doc_type, iin=holder)
+            )
     if case_type == CaseType.COURT_DECISION:
         for index, doc in enumerate(documents):
             if doc.type == DocumentType.COURT_DECISION and doc.decided_on and doc.in_force_on:
@@ -494,7 +528,7 @@ def _check_documents(
                 )
                 if problem:
                     errors.setdefault(f"documents[{index}].in_force_on", []).append(
-                        ValidationError(problem, code=rules.COURT_DECISION_NOT_IN_FORCE)
+                        document_error(problem, rules.COURT_DECISION_NOT_IN_FORCE, document=doc.type)
                     )
 
 
@@ -512,6 +546,18 @@ def _check_case(
     if owner_required and not register.person_owns_dwelling(person=applicant, dwelling=dwelling):
         errors.setdefault("applicant_iin", []).append(
             ValidationError(_("The applicant does not own this dwelling."), code=rules.NOT_OWNER)
+        )
+    if case_type == CaseType.EMIGRATION and rules.emigration_leaver_problem(
+        applicant_age=applicant.age_on(today)
+    ):
+        errors.setdefault("applicant_iin", []).append(
+            ValidationError(
+                _(
+                    "A child under 16 leaves the country with an adult who is leaving too and is registered at "
+                    "the same address; that adult applies for both."
+                ),
+                code=rules.CHILD_WITHOUT_ADULT,
+            )
         )
     registrations = {}
     for index, person in enumerate(subjects):
@@ -663,6 +709,21 @@ def application_submit(
             errors[f"subjects[{index}]"] = [
                 ValidationError(_("This person is named twice."), code=rules.DUPLICATE_SUBJECT)
             ]
+    if (
+        case_type == CaseType.EMIGRATION
+        and subjects
+        and "applicant_iin" not in errors
+        and applicant_iin not in subjects
+    ):
+        errors.setdefault("subjects", []).append(
+            ValidationError(
+                _(
+                    "On leaving the country the applicant is the person leaving: name them among the persons to "
+                    "deregister, with their children under 16 who leave with them."
+                ),
+                code=rules.APPLICANT_NOT_LEAVING,
+            )
+        )
     if not isinstance(documents, list | tuple):
         errors["documents"] = [ValidationError(_("Expected a list of documents."), code=rules.INVALID_INPUT)]
         documents = []
@@ -1016,8 +1077,9 @@ def _complete_locked(*, actor: Any, application_id: int) -> Application:
         )
         subject.outcome = SubjectOutcome.DEREGISTERED
         subject.registry_record = record
+        subject.slip_status = SlipStatus.PENDING if application.issue_slip else SlipStatus.NOT_REQUESTED
         _history_user(subject, actor)
-        subject.save(update_fields=["outcome", "registry_record"])
+        subject.save(update_fields=["outcome", "registry_record", "slip_status"])
     application.status = Status.COMPLETED
     application.completed_at = now
     application.decided_at = now
@@ -1072,13 +1134,14 @@ def _complete_automatically(application: Application) -> Application:
 
 
 def _issue_slips(*, actor: Any, application: Application) -> None:
-    """Issue the departure slips the case calls for. A failure here never undoes the deregistration: the slip
-    can be issued again later (``slip_issue``)."""
+    """Make the departure slips the case calls for (its subjects whose slip is ``pending``). A failure here
+    never undoes the deregistration: the subject's ``slip_status`` says ``failed`` and staff issue it again
+    (``slip_issue``)."""
     if application.status != Status.COMPLETED or not application.issue_slip:
         return
     from .slips import slip_issue  # the PDF machinery loads only when a slip is issued
 
-    for subject in application.subjects.filter(outcome=SubjectOutcome.DEREGISTERED, slip__isnull=True):
+    for subject in application.subjects.filter(slip_status=SlipStatus.PENDING):
         try:
             slip_issue(actor=actor, subject=subject, check_role=False)
         except Exception:

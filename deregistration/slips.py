@@ -26,7 +26,7 @@ from citizens.audit import audit_log
 from citizens.constants import IdentityDocumentType, Sex
 
 from . import rules
-from .constants import CaseType, Channel, DocumentType, NotificationKind, SubjectOutcome
+from .constants import CaseType, Channel, DocumentType, NotificationKind, SlipStatus, SubjectOutcome
 from .countries import country_names
 from .errors import Conflict, NotFound, Unavailable
 from .models import ApplicationSubject, DepartureSlip
@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # 32 symbols: 5 bits each, no 0/O or 1/I to misread
 CODE_GROUPS = 5  # 5 groups of 4: 100 bits, printed on the slip and typed by whoever checks it
+SLIP_FAILED = "slip_failed"  # a step other than rendering, sealing or storing failed (the case's data)
 
 ISSUER = (
     "«Азаматтарға арналған үкімет» мемлекеттік корпорациясы",
@@ -185,9 +186,10 @@ def slip_issue(*, actor: Any, subject: ApplicationSubject, check_role: bool = Tr
     """Issue the departure slip of a deregistered person who has none: render, seal, store, record.
 
     Actor: the service itself on completion (``check_role=False``), or staff whose role serves the case.
-    Conflict when the person is not deregistered or already has a slip.
+    Conflict when the person is not deregistered or already has a slip. The subject's ``slip_status`` becomes
+    ``issued``, or ``failed`` (with the step's code in ``slip_error``) when a step fails: Unavailable then,
+    and staff issue it again.
     """
-    from . import pdf
     from .services import check_can_act
 
     subject = ApplicationSubject.objects.select_related(
@@ -202,10 +204,31 @@ def slip_issue(*, actor: Any, subject: ApplicationSubject, check_role: bool = Tr
     if DepartureSlip.objects.filter(subject=subject).exists():
         raise Conflict(rules.SLIP_ALREADY_ISSUED, _("This person's departure slip has already been issued."))
 
+    try:
+        return _make_slip(actor=actor, subject=subject)
+    except Conflict:
+        raise  # another call issued it meanwhile: not a failure of this slip
+    except Exception as exc:
+        _slip_failed(subject=subject, code=getattr(exc, "code", SLIP_FAILED))
+        raise
+
+
+def _slip_failed(*, subject: ApplicationSubject, code: str) -> None:
+    """Record that the subject's slip could not be made (and why), unless it was issued meanwhile."""
+    ApplicationSubject.objects.filter(pk=subject.pk).exclude(slip_status=SlipStatus.ISSUED).update(
+        slip_status=SlipStatus.FAILED, slip_error=code[:40], slip_attempted_at=timezone.now()
+    )
+
+
+def _make_slip(*, actor: Any, subject: ApplicationSubject) -> DepartureSlip:
+    """Render, seal, store and record the slip (``slip_issue`` has checked that it may be issued)."""
+    from . import pdf
+
     number = f"KP-{timezone.localdate():%Y%m%d}-{secrets.token_hex(4).upper()}"
     code = new_verification_code()
     issued_at = timezone.now()
-    data = _slip_data(subject=subject, number=number, code=code, issued_at=issued_at)
+    with _step(number, SLIP_FAILED, _("The departure slip could not be made; nothing was issued.")):
+        data = _slip_data(subject=subject, number=number, code=code, issued_at=issued_at)
     storage = slip_storage()
     with _step(number, "slip_render_failed", _("The departure slip could not be made; nothing was issued.")):
         rendered = pdf.render_slip_pdf(data)
@@ -217,6 +240,9 @@ def slip_issue(*, actor: Any, subject: ApplicationSubject, check_role: bool = Tr
         file_name = storage.save(f"{uuid.uuid4().hex}.pdf", ContentFile(document))
     try:
         with transaction.atomic():
+            ApplicationSubject.objects.filter(pk=subject.pk).update(
+                slip_status=SlipStatus.ISSUED, slip_error="", slip_attempted_at=issued_at
+            )
             slip = DepartureSlip.objects.create(
                 number=number,
                 subject=subject,

@@ -200,7 +200,10 @@ SPECTACULAR_SETTINGS = {
         "ConsentDecisionEnum": "deregistration.constants.ConsentDecision",
         "SubjectOutcomeEnum": "deregistration.constants.SubjectOutcome",
         "RoleEnum": "deregistration.constants.Role",
-        "DocumentTypeEnum": "deregistration.constants.DocumentType",
+        "DocumentTypeEnum": "deregistration.constants.DOCUMENT_TYPES_ACCEPTED",
+        "IdentityDocumentTypeEnum": "citizens.constants.IdentityDocumentType",
+        "ConsentGivenEnum": "deregistration.constants.ConsentGiven",
+        "CounterDecisionEnum": "deregistration.constants.CounterDecision",
         "NotificationKindEnum": "deregistration.constants.NotificationKind",
     },
 }

@@ -51,6 +51,10 @@ def _django_message(error: DjangoValidationError) -> str:
     return str(message)
 
 
+# Parameters of a service's error that a client may read besides its code (``services.document_error``).
+PUBLISHED_PARAMS = ("document", "iin")
+
+
 def _from_django(exc: DjangoValidationError) -> dict[str, list[dict[str, str]]]:
     non_field = api_settings.NON_FIELD_ERRORS_KEY
     source = exc.error_dict.items() if hasattr(exc, "error_dict") else [(non_field, exc.error_list)]
@@ -58,9 +62,10 @@ def _from_django(exc: DjangoValidationError) -> dict[str, list[dict[str, str]]]:
     for field, items in source:
         key = non_field if field == "__all__" else field
         for item in items:
-            errors.setdefault(key, []).append(
-                {"code": item.code or INVALID, "message": _django_message(item)}
-            )
+            entry = {"code": item.code or INVALID, "message": _django_message(item)}
+            params = item.params if isinstance(item.params, Mapping) else {}
+            entry.update({name: str(params[name]) for name in PUBLISHED_PARAMS if params.get(name)})
+            errors.setdefault(key, []).append(entry)
     return errors
 
 

@@ -124,6 +124,7 @@ APPLICATION = {
             "outcome": "deregistered",
             "registry_record_id": 1042,
             "slip_number": "KP-20261127-1A2B3C4D",
+            "slip_status": "issued",
         }
     ],
     "consents": [],
@@ -167,6 +168,29 @@ WALK_IN_WITH_COUNTER_CONSENT = {
             },
         }
     ],
+}
+
+MISSING_DOCUMENTS = {
+    "code": "invalid",
+    "detail": "Invalid input: documents.",
+    "errors": {
+        "documents": [
+            {
+                "code": "missing_document",
+                "message": "Missing document: Police certificate of permission to leave for permanent residence abroad.",
+                "document": "police_emigration_certificate",
+            },
+            {
+                "code": "missing_document",
+                "message": "Missing document: Identity card, handed over to the service provider for the person "
+                "with IIN 850722400028.",
+                "document": "surrendered_identity_document",
+                "iin": "850722400028",
+            },
+        ]
+    },
+    "reason_code": "missing_document",
+    "ground": "unreliable_documents",
 }
 
 SIGNED_REQUEST = (

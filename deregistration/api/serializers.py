@@ -17,16 +17,16 @@ from citizens.constants import IdentityDocumentType, RegistrationKind
 from citizens.iin import iin_error
 from deregistration import rules
 from deregistration.constants import (
-    SURRENDERED_ID_CARD,
+    DOCUMENT_TYPES_ACCEPTED,
     CaseType,
     Channel,
     ConsentDecision,
     ConsentGiven,
     CounterDecision,
-    DocumentType,
     NotificationKind,
     RefusalGround,
     Role,
+    SlipStatus,
     Status,
     SubjectOutcome,
 )
@@ -51,6 +51,14 @@ def _validate_iin(value: str) -> str:
 class FieldErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text=_("Stable code, e.g. not_owner, not_registered_here."))
     message = serializers.CharField(help_text=_("In the request's language."))
+    document = serializers.CharField(
+        required=False,
+        help_text=_("An error about a document: its type, e.g. police_emigration_certificate."),
+    )
+    iin = serializers.CharField(
+        required=False,
+        help_text=_("An error about a per-person document: the IIN of the person it belongs to."),
+    )
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -129,6 +137,13 @@ class SubjectSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=SubjectOutcome.choices)
     registry_record_id = serializers.IntegerField(allow_null=True)
     slip_number = serializers.SerializerMethodField()
+    slip_status = serializers.ChoiceField(
+        choices=SlipStatus.choices,
+        help_text=_(
+            "not_requested; pending (being made); issued (see slip_number); failed (staff issue it again with "
+            "POST …/subjects/{iin}/slip/)."
+        ),
+    )
 
     def get_slip_number(self, subject) -> str | None:
         slip = getattr(subject, "slip", None)
@@ -199,6 +214,11 @@ class ApplicationSerializer(serializers.ModelSerializer):
 class ApplicationFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     case_type = serializers.ChoiceField(choices=CaseType.choices, required=False)
+    slip_status = serializers.ChoiceField(
+        choices=SlipStatus.choices,
+        required=False,
+        help_text=_("Cases with a subject whose slip is in this state."),
+    )
     iin = serializers.CharField(
         required=False,
         max_length=12,
@@ -211,13 +231,7 @@ class DocumentSerializer(serializers.Serializer):
     """A document presented with a walk-in case; which fields each type needs is the checklist's business."""
 
     type = serializers.ChoiceField(
-        choices=[
-            *DocumentType.choices,
-            (
-                SURRENDERED_ID_CARD,
-                _("Identity card handed over (older name of surrendered_identity_document)"),
-            ),
-        ],
+        choices=DOCUMENT_TYPES_ACCEPTED,
         help_text=_(
             "surrendered_id_card is still accepted: a surrendered_identity_document whose document_type is id_card."
         ),

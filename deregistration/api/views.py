@@ -288,6 +288,12 @@ class ApplicationListView(ApiView):
             OpenApiExample("Completed", value=schema.APPLICATION, response_only=True, status_codes=["201"]),
             *schema.error_examples(400, 401, 403, 429),
             OpenApiExample(
+                "400: Missing documents",
+                value=schema.MISSING_DOCUMENTS,
+                response_only=True,
+                status_codes=["400"],
+            ),
+            OpenApiExample(
                 "409: Replayed nonce",
                 value={
                     "code": "nonce_replayed",

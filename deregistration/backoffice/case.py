@@ -27,33 +27,13 @@ from citizens.admin_lists import BigListMixin
 from citizens.iin import is_valid_iin
 
 from .. import rules, selectors, services
-from ..constants import CaseType, Channel, QueueScope, Role, Status, SubjectOutcome
+from ..constants import CaseType, Channel, QueueScope, Role, SlipStatus, Status, SubjectOutcome
 from ..errors import Conflict, NotAllowed, NotFound, Unavailable
 from ..models import Application, ApplicationSubject
 from ..roles import role_of
 from .dashboard import dashboard_view
 from .forms import RejectForm, attach_errors
 from .queue import CASE_TYPE_SHORT, QueueColumns, queue_scope, term_of
-
-SLIP_NOT_REQUESTED = "not_requested"
-SLIP_ISSUED = "issued"
-SLIP_FAILED = "failed"
-
-
-def slip_status_of(application: Application, subject: ApplicationSubject) -> str:
-    """Whether a deregistered person's slip was issued, was asked for and failed, or was not asked for."""
-    if getattr(subject, "slip", None) is not None:
-        return SLIP_ISSUED
-    if subject.outcome == SubjectOutcome.DEREGISTERED and application.issue_slip:
-        return SLIP_FAILED
-    return SLIP_NOT_REQUESTED
-
-
-SLIP_STATUS_LABELS = {
-    SLIP_ISSUED: gettext_lazy("issued"),
-    SLIP_FAILED: gettext_lazy("not issued: the slip could not be made"),
-    SLIP_NOT_REQUESTED: gettext_lazy("not requested"),
-}
 
 
 def why_cannot_act(actor: Any, application: Application) -> str:
@@ -198,17 +178,14 @@ class CaseAdmin(BigListMixin, QueueColumns, ServiceOnlyHistoryAdmin):
 
     @staticmethod
     def _subject_row(application: Application, subject: ApplicationSubject, can_act: bool) -> dict[str, Any]:
-        slip_status = slip_status_of(application, subject)
         return {
             "subject": subject,
             "person": subject.person,
             "record": subject.registry_record,
             "slip": getattr(subject, "slip", None),
-            "slip_status": slip_status,
-            "slip_status_label": SLIP_STATUS_LABELS[slip_status],
             "can_issue_slip": can_act
             and subject.outcome == SubjectOutcome.DEREGISTERED
-            and slip_status != SLIP_ISSUED,
+            and subject.slip_status != SlipStatus.ISSUED,
         }
 
     # --- history ---------------------------------------------------------------------------------------------

@@ -99,7 +99,7 @@ def test_the_slip_is_issued_and_opens_as_the_stored_pdf_in_the_browser(as_role, 
     case = citizens_case(operator, complete=True)  # no slip asked for at the desk
     client = as_role("operator")
     page = client.get(case_url(case)).content.decode()
-    assert "not requested" in page
+    assert "Not requested" in page
     assert "Issue the slip" in page
     subject = case.subjects.get()
     response = client.post(case_url(case, f"subjects/{subject.pk}/slip"))

@@ -99,3 +99,44 @@ def test_answers_stored_before_counter_consents_were_given_on_the_portal(at):
     apps = at([("deregistration", "0003_consent_given_at_counter")])
     given = dict(apps.get_model("deregistration", "Consent").objects.values_list("decision", "given"))
     assert given == {"approved": "portal", "declined": "portal", "pending": ""}
+
+
+def test_a_deregistered_person_without_the_slip_the_case_called_for_is_failed(at):
+    apps = at([("deregistration", "0004_surrendered_identity_document")])
+    application, person = a_case(apps)
+    Subject = apps.get_model("deregistration", "ApplicationSubject")
+    Registration = apps.get_model("citizens", "Registration")
+    Slip = apps.get_model("deregistration", "DepartureSlip")
+    application.issue_slip = True
+    application.save()
+    others = [a_person(apps, iin) for iin in ("061211600012", "800315300018")]
+    for someone in others:
+        Registration.objects.create(
+            person=someone, dwelling=application.dwelling, kind="permanent", registered_on=dt.date(2020, 1, 1)
+        )
+    subjects = [
+        Subject.objects.create(
+            application=application,
+            person=someone,
+            registration=Registration.objects.get(person=someone),
+            position=position,
+            outcome="deregistered" if position < 2 else "pending",
+        )
+        for position, someone in enumerate([person, *others])
+    ]
+    Slip.objects.create(
+        number="KP-1",
+        subject=subjects[0],
+        verification_code="C-1",
+        file_name="x.pdf",
+        sha256="0" * 64,
+        size=1,
+        issued_at=application.submitted_at,
+    )
+    apps = at([("deregistration", "0005_subject_slip_status")])
+    rows = apps.get_model("deregistration", "ApplicationSubject").objects.order_by("position")
+    assert [(s.slip_status, s.slip_error) for s in rows] == [
+        ("issued", ""),
+        ("failed", "slip_failed"),
+        ("not_requested", ""),
+    ]

@@ -325,6 +325,47 @@ def test_emigration_the_person_leaving_with_a_child_under_16(household, operator
     assert result.application.issue_slip  # always issued to a person leaving the country
 
 
+def test_emigration_the_applicant_is_the_person_leaving(household, operator):
+    # A stranger, not registered there and not leaving, names someone else's child: refused, nothing stored.
+    stranger = PersonFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        submit(operator, household, case_type="emigration", applicant=stranger, subjects=[household.child])
+    assert error_codes(excinfo) == {"subjects": [rules.APPLICANT_NOT_LEAVING]}
+    # The adult tenant naming only the child, without leaving themselves: refused the same way.
+    with pytest.raises(ValidationError) as excinfo:
+        submit(
+            operator,
+            household,
+            case_type="emigration",
+            applicant=household.tenant,
+            subjects=[household.child],
+        )
+    assert error_codes(excinfo) == {"subjects": [rules.APPLICANT_NOT_LEAVING]}
+    assert rules.ground_for(rules.APPLICANT_NOT_LEAVING) == "requirements_not_met"
+    assert nothing_stored()
+
+
+def test_emigration_a_child_under_16_leaves_with_an_adult_subject_registered_there(household, operator):
+    # The child alone, as applicant and subject: no adult leaves with them.
+    with pytest.raises(ValidationError) as excinfo:
+        submit(
+            operator, household, case_type="emigration", applicant=household.child, subjects=[household.child]
+        )
+    assert error_codes(excinfo) == {"applicant_iin": [rules.CHILD_WITHOUT_ADULT]}
+    # An adult leaving with the child but registered elsewhere: not at the same address.
+    parent_elsewhere = RegistrationFactory().person
+    with pytest.raises(ValidationError) as excinfo:
+        submit(
+            operator,
+            household,
+            case_type="emigration",
+            applicant=parent_elsewhere,
+            subjects=[parent_elsewhere, household.child],
+        )
+    assert error_codes(excinfo) == {"subjects[0]": [rules.NOT_REGISTERED_HERE]}
+    assert nothing_stored()
+
+
 def test_emigration_cannot_name_another_adult(household, operator):
     with pytest.raises(ValidationError) as excinfo:
         submit(
@@ -647,3 +688,48 @@ def test_a_person_with_a_second_dwelling_is_deregistered_only_from_this_one(hous
     RegistrationFactory(person=household.tenant, dwelling=summer_house, kind="temporary")
     application_complete(actor=operator, application=submit(operator, household).application)
     assert Registration.objects.get(person=household.tenant, dwelling=summer_house).ended_on is None
+
+
+# --- Errors name their document in a form a program can read ----------------------------------------------------
+
+
+def test_a_missing_document_carries_its_type_and_for_a_personal_one_the_iin(household, operator):
+    subjects = [household.tenant, household.child]
+    documents = walk_in_documents("emigration", subjects)
+    with pytest.raises(ValidationError) as excinfo:
+        submit(
+            operator,
+            household,
+            case_type="emigration",
+            subjects=subjects,
+            applicant=household.tenant,
+            documents=[documents[0], documents[3]],  # only the ID and the child's passport
+        )
+    params = [error.params for error in excinfo.value.error_dict["documents"]]
+    assert params == [
+        {"document": "police_emigration_certificate"},
+        {"document": "surrendered_identity_document", "iin": household.tenant.iin},
+    ]
+
+
+def test_a_malformed_document_field_carries_its_type_and_iin(household, operator):
+    documents = walk_in_documents("emigration", [household.tenant])
+    documents[2]["issued_on"] = "04.05.2020"
+    documents[1]["country"] = "Germany"
+    with pytest.raises(ValidationError) as excinfo:
+        submit(operator, household, case_type="emigration", applicant=household.tenant, documents=documents)
+    [issued_on] = excinfo.value.error_dict["documents[2].issued_on"]
+    assert issued_on.params == {"document": "surrendered_identity_document", "iin": household.tenant.iin}
+    [country] = excinfo.value.error_dict["documents[1].country"]
+    assert country.params == {"document": "police_emigration_certificate"}
+    # The message stays whole when a form renders it with its params.
+    assert country.messages == ["Give the country as an ISO 3166-1 alpha-3 code, e.g. DEU."]
+
+
+def test_a_court_decision_not_in_force_is_named(household, operator):
+    documents = walk_in_documents("court_decision", [household.tenant])
+    documents[1]["in_force_on"] = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    with pytest.raises(ValidationError) as excinfo:
+        submit(operator, household, case_type="court_decision", documents=documents)
+    [error] = excinfo.value.error_dict["documents[1].in_force_on"]
+    assert error.params == {"document": "court_decision"}

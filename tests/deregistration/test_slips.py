@@ -8,7 +8,7 @@ from pypdf import PdfReader
 
 from citizens.models import AuditEvent, Registration
 from deregistration import pdf, rules
-from deregistration.errors import Conflict, NotAllowed, NotFound
+from deregistration.errors import Conflict, NotAllowed, NotFound, Unavailable
 from deregistration.models import DepartureSlip
 from deregistration.slips import normalise_code, slip_by_code, slip_issue, slip_pdf
 from tests.conftest import walk_in_case
@@ -158,3 +158,68 @@ def test_verification_codes_are_unguessable(household, operator):
     codes = list(DepartureSlip.objects.values_list("verification_code", flat=True))
     assert len(set(codes)) == 2
     assert all(len(code.replace("-", "")) == 20 for code in codes)  # 100 bits
+
+
+# --- slip_status: a failed slip is visible, and staff issue it again -------------------------------------------
+
+
+@pytest.fixture
+def broken_seal(settings, tmp_path):
+    """The seal's key file holds no key: sealing really fails (no stand-in), as on a misconfigured server."""
+    key = tmp_path / "seal.key.pem"
+    key.write_text("-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n")
+    good = settings.SLIP_SEAL_KEY
+    settings.SLIP_SEAL_KEY = str(key)
+
+    def repair():
+        settings.SLIP_SEAL_KEY = good
+
+    return repair
+
+
+def statuses(application):
+    return list(application.subjects.order_by("position").values_list("slip_status", "slip_error"))
+
+
+def test_slip_status_follows_the_case(household, operator):
+    waiting = walk_in_case(operator, household, case_type="emigration", applicant=household.tenant)
+    assert statuses(waiting) == [("not_requested", "")]  # nothing to make before the person is deregistered
+    leaving = complete(
+        operator, household, "emigration", [household.tenant, household.child], applicant=household.tenant
+    )
+    assert statuses(leaving) == [("issued", ""), ("issued", "")]
+
+
+def test_a_case_without_a_slip_says_not_requested_and_a_later_issue_says_issued(household, operator):
+    application = complete(operator, household)
+    assert statuses(application) == [("not_requested", "")]
+    slip_issue(actor=operator, subject=application.subjects.get())
+    assert statuses(application) == [("issued", "")]
+
+
+def test_a_slip_that_could_not_be_sealed_is_failed_and_staff_issue_it_again(household, operator, broken_seal):
+    application = complete(operator, household, "emigration", [household.tenant], applicant=household.tenant)
+    assert application.status == "completed"  # the deregistration stands
+    assert Registration.objects.get(person=household.tenant).ended_on is not None
+    subject = application.subjects.get()
+    assert statuses(application) == [("failed", "slip_seal_failed")]
+    subject.refresh_from_db()
+    assert subject.slip_attempted_at is not None
+    assert not DepartureSlip.objects.exists()
+
+    # Still broken: issuing again fails the same way and says so.
+    with pytest.raises(Unavailable):
+        slip_issue(actor=operator, subject=subject)
+    assert statuses(application) == [("failed", "slip_seal_failed")]
+
+    broken_seal()
+    slip = slip_issue(actor=operator, subject=subject)
+    assert statuses(application) == [("issued", "")]
+    assert household.tenant.iin in text_of(slip_pdf(actor=operator, slip=slip))
+
+
+def test_a_second_issue_of_an_issued_slip_is_a_conflict_not_a_failure(household, operator):
+    application = complete(operator, household, issue_slip=True)
+    with pytest.raises(Conflict):
+        slip_issue(actor=operator, subject=application.subjects.get())
+    assert statuses(application) == [("issued", "")]

@@ -1,5 +1,7 @@
 """Applications: submission (portal and walk-in), idempotency, lists and filters, reading, completing, rejecting."""
 
+import datetime as dt
+
 import pytest
 
 from citizens.models import AuditEvent
@@ -534,3 +536,54 @@ def test_the_schema_names_document_type_and_the_older_name():
     values = [v for name in enum_names for v in schema["components"]["schemas"][name]["enum"]]
     assert "surrendered_identity_document" in values
     assert "surrendered_id_card" in values
+
+
+def test_a_missing_document_entry_names_the_document_and_the_person(operator):
+    citizen = PersonFactory()
+    RegistrationFactory(person=citizen)
+    documents = walk_in_documents("emigration", [citizen])
+    response = client_for(operator).post(
+        f"{API}/applications/", emigration_body(citizen, [documents[0]]), format="json"
+    )
+    assert response.status_code == 400
+    entries = response.json()["errors"]["documents"]
+    assert [(e["code"], e.get("document"), e.get("iin")) for e in entries] == [
+        ("missing_document", "police_emigration_certificate", None),
+        ("missing_document", "surrendered_identity_document", citizen.iin),
+    ]
+    assert all(e["message"].startswith("Missing document: ") for e in entries)
+
+
+def test_errors_not_about_a_document_keep_their_two_keys(operator, home):
+    elsewhere = new_home()
+    body = walk_in_body(home, subjects=[elsewhere.tenant])
+    response = client_for(operator).post(f"{API}/applications/", body, format="json")
+    assert response.status_code == 400
+    [entry] = response.json()["errors"]["subjects[0]"]
+    assert set(entry) == {"code", "message"}
+
+
+def test_the_schema_documents_the_document_and_iin_of_an_error_entry():
+    schema = client_for().get(f"{API}/schema/?format=json").json()
+    entry = schema["components"]["schemas"]["FieldError"]
+    assert {"document", "iin"} <= set(entry["properties"])
+    assert set(entry["required"]) == {"code", "message"}
+
+
+def test_an_emigration_case_whose_applicant_is_not_leaving_is_400_applicant_not_leaving(operator):
+    child = PersonFactory(birth_date=dt.date(2018, 3, 1))
+    registration = RegistrationFactory(person=child)
+    stranger = PersonFactory()
+    body = {
+        "case_type": "emigration",
+        "channel": "state_corporation",
+        "address_code": registration.dwelling.address_code,
+        "applicant_iin": stranger.iin,
+        "subjects": [child.iin],
+        "documents": walk_in_documents("emigration", [child]),
+    }
+    response = client_for(operator).post(f"{API}/applications/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["reason_code"] == "applicant_not_leaving"
+    assert codes(response, "subjects") == ["applicant_not_leaving"]
+    assert not Application.objects.exists()

@@ -222,3 +222,42 @@ def test_a_code_never_issued_is_404_for_anyone(issued):
     response = client_for().get(f"{API}/slips/verify/AAAA-BBBB-CCCC-DDDD-EEEE/")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+# --- slip_status ------------------------------------------------------------------------------------------
+
+
+def test_a_failed_slip_is_shown_listed_and_issued_again(operator, supervisor, home, settings, tmp_path):
+    good = settings.SLIP_SEAL_KEY
+    broken = tmp_path / "no.key.pem"
+    broken.write_text("not a key")
+    settings.SLIP_SEAL_KEY = str(broken)
+    application = walk_in(operator, home, complete=True, issue_slip=True)
+    detail = f"{API}/applications/{application.number}/"
+
+    [subject] = client_for(supervisor).get(detail).json()["subjects"]
+    assert (subject["outcome"], subject["slip_status"], subject["slip_number"]) == (
+        "deregistered",
+        "failed",
+        None,
+    )
+    listed = client_for(supervisor).get(f"{API}/applications/?slip_status=failed").json()["results"]
+    assert [a["number"] for a in listed] == [application.number]
+    assert client_for(supervisor).get(f"{API}/applications/?slip_status=issued").json()["results"] == []
+
+    response = client_for(operator).post(slip_url(application, home.tenant))
+    assert response.status_code == 503
+    assert client_for(operator).get(detail).json()["subjects"][0]["slip_status"] == "failed"
+
+    settings.SLIP_SEAL_KEY = good
+    response = client_for(operator).post(slip_url(application, home.tenant))
+    assert response.status_code == 201
+    [subject] = client_for(operator).get(detail).json()["subjects"]
+    assert (subject["slip_status"], subject["slip_number"]) == ("issued", response.json()["number"])
+
+
+def test_slip_status_is_not_requested_without_a_slip(operator, home):
+    application = walk_in(operator, home, complete=True)
+    [subject] = client_for(operator).get(f"{API}/applications/{application.number}/").json()["subjects"]
+    assert subject["slip_status"] == "not_requested"
+    assert client_for(operator).get(f"{API}/applications/?slip_status=bogus").status_code == 400
