@@ -31,6 +31,7 @@ from ..constants import CaseType, Channel, QueueScope, Role, SlipStatus, Status,
 from ..errors import Conflict, NotAllowed, NotFound, Unavailable
 from ..models import Application, ApplicationSubject
 from ..roles import role_of
+from . import intake
 from .dashboard import dashboard_view
 from .forms import RejectForm, attach_errors
 from .queue import CASE_TYPE_SHORT, QueueColumns, queue_scope, term_of
@@ -95,6 +96,14 @@ class CaseAdmin(BigListMixin, QueueColumns, ServiceOnlyHistoryAdmin):
             return selectors.applications_naming(queryset, iin=term), False
         return queryset.filter(number=term.upper()), False
 
+    # --- a new case: the walk-in intake (``intake``) ----------------------------------------------------------
+
+    def has_add_permission(self, request):
+        return request.user.has_perm("deregistration.add_application")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return intake.start_view(self, request)
+
     # --- the case page ---------------------------------------------------------------------------------------
 
     def get_urls(self):
@@ -110,6 +119,12 @@ class CaseAdmin(BigListMixin, QueueColumns, ServiceOnlyHistoryAdmin):
                 "<path:object_id>/subjects/<int:subject_id>/slip/",
                 posted(self.slip_issue_view),
                 name=f"{prefix}_slip_issue",
+            ),
+            path("intake/", posted(partial(intake.identify_view, self)), name=f"{prefix}_identify"),
+            path(
+                "intake/<str:case_type>/<int:person_id>/",
+                self.admin_site.admin_view(partial(intake.intake_view, self)),
+                name=f"{prefix}_intake",
             ),
             path(
                 "dashboard/",
@@ -129,7 +144,7 @@ class CaseAdmin(BigListMixin, QueueColumns, ServiceOnlyHistoryAdmin):
             application = selectors.application_get(actor=request.user, number=found.number)
         except NotFound as exc:
             raise Http404(exc.message) from exc
-        prefetch_related_objects([application], "documents")
+        prefetch_related_objects([application], "documents__scans")
         return application
 
     def _case_url(self, application: Application) -> str:

@@ -4,6 +4,7 @@ stored PDF in the browser, through the same permission-checked selector and read
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -13,10 +14,22 @@ from django.utils.translation import gettext_lazy as _
 
 from citizens.admin_base import ServiceOnlyAdmin
 from citizens.admin_lists import BigListMixin
+from citizens.audit import reads_note
 
 from .. import selectors
 from ..errors import NotFound, Unavailable
-from ..models import DepartureSlip, RegistryRecord
+from ..models import DepartureSlip, DocumentScan, RegistryRecord
+from ..scans import EXTENSIONS, scan_read
+
+
+def inline_file(content: bytes, content_type: str, name: str) -> HttpResponse:
+    """Stored bytes shown in the browser (to read or print), never cached, their type never guessed."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(False, name)
+    response["Content-Length"] = str(len(content))
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @admin.register(RegistryRecord)
@@ -97,8 +110,60 @@ class DepartureSlipAdmin(BigListMixin, ServiceOnlyAdmin):
         except Unavailable as exc:
             messages.error(request, exc.message)
             return redirect("admin:deregistration_application_change", slip.subject.application_id)
-        response = HttpResponse(document, content_type="application/pdf")
-        response["Content-Disposition"] = content_disposition_header(False, f"{slip.number}.pdf")
-        response["Content-Length"] = str(len(document))
-        response["Cache-Control"] = "no-store"
-        return response
+        return inline_file(document, "application/pdf", f"{slip.number}.pdf")
+
+
+@admin.register(DocumentScan)
+class DocumentScanAdmin(BigListMixin, ServiceOnlyAdmin):
+    """Scans attached at the desk: listed with their case; each opens through ``file_view`` (logged)."""
+
+    list_display = ["uploaded_at", "application", "document", "content_type", "size", "open_file"]
+    list_select_related = ["application", "document"]
+    fields = [
+        "application",
+        "document",
+        "content_type",
+        "size",
+        "sha256",
+        "uploaded_by",
+        "uploaded_at",
+        "open_file",
+    ]
+    readonly_fields = fields
+    ordering = ["-id"]
+
+    @admin.display(description=_("application"))
+    def application(self, obj: DocumentScan) -> str:
+        url = reverse("admin:deregistration_application_change", args=[obj.application_id])
+        return format_html('<a href="{}">{}</a>', url, obj.application.number)
+
+    @admin.display(description=_("scan"))
+    def open_file(self, obj: DocumentScan) -> str:
+        url = reverse("admin:deregistration_documentscan_file", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Open the scan"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:scan_id>/file/",
+                self.admin_site.admin_view(self.file_view),
+                name="deregistration_documentscan_file",
+            ),
+            *super().get_urls(),
+        ]
+
+    def file_view(self, request, scan_id: int) -> HttpResponse:
+        """The scan as attached, for whoever may read the case; each opening is an audited read."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        scan = DocumentScan.objects.select_related("application", "document").filter(pk=scan_id).first()
+        if scan is None:
+            raise Http404
+        try:
+            content = scan_read(scan=scan)
+        except Unavailable as exc:
+            messages.error(request, exc.message)
+            return redirect("admin:deregistration_application_change", scan.application_id)
+        reads_note(request, [scan])
+        name = f"{scan.application.number}-{scan.pk}{EXTENSIONS[scan.content_type]}"
+        return inline_file(content, scan.content_type, name)

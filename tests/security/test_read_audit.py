@@ -23,8 +23,11 @@ ADMIN_MODELS = sorted(
 
 @pytest.fixture
 def completed(household, operator):
-    """A completed case with a slip: every table of the admin has a row about the household's persons."""
-    return walk_in_case(operator, household, complete=True, issue_slip=True)
+    """A completed case with a slip and a scan: every table of the admin has a row about the household's persons."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    scan = SimpleUploadedFile("id.pdf", b"%PDF-1.7\n%%EOF\n")
+    return walk_in_case(operator, household, complete=True, issue_slip=True, scans={0: scan})
 
 
 def clear_in(details, household) -> list[str]:
