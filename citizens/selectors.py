@@ -44,12 +44,12 @@ def active_registrations_at(*, dwelling: Dwelling) -> QuerySet[Registration]:
     )
 
 
-def active_registration(*, person: Person, dwelling: Dwelling) -> Registration | None:
-    """The person's active registration at the dwelling (permanent first), or None."""
+def active_registration(*, person: Person, dwelling: Dwelling, kind: str) -> Registration | None:
+    """The person's active registration of ``kind`` (permanent or temporary) at the dwelling, or None."""
     return (
         Registration.objects.active()
-        .filter(person=person, dwelling=dwelling)
-        .order_by("kind", "-registered_on")
+        .filter(person=person, dwelling=dwelling, kind=kind)
+        .order_by("-registered_on")
         .first()
     )
 

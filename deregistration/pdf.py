@@ -203,7 +203,13 @@ class SlipData:
 
 # --- Rendering ------------------------------------------------------------------------------------------
 
-_lock = threading.Lock()
+# WeasyPrint (through Pango, HarfBuzz and fontconfig) is not safe in threads: four threads rendering at once
+# corrupted GLib's heap ("corrupted double-linked list") and once stalled for minutes in Pango's line breaking.
+# So a process renders one document at a time; the one FontConfiguration (and the stylesheet registered in it)
+# is made and used only while holding this lock. Rendering takes ~0.15 s; a threaded worker's other requests
+# wait only when they render a slip too (bench/bench_slip.py measures it; moving rendering out of the request
+# is the scale work's business).
+_render_lock = threading.Lock()
 _font_config: FontConfiguration | None = None
 _font_stylesheet: CSS | None = None
 
@@ -255,45 +261,48 @@ def _font_faces_css() -> str:
 
 
 def _fonts() -> tuple[FontConfiguration, CSS]:
-    """The process's one FontConfiguration and the @font-face stylesheet registered in it (created once)."""
+    """The process's one FontConfiguration and the @font-face stylesheet registered in it (created once).
+    Call it, and use what it returns, only while holding ``_render_lock``."""
     global _font_config, _font_stylesheet
-    if _font_stylesheet is None:
-        with _lock:
-            if _font_stylesheet is None:
-                from weasyprint import CSS
-                from weasyprint.text.fonts import FontConfiguration
+    if _font_stylesheet is None or _font_config is None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
 
-                font_config = FontConfiguration()
-                _font_stylesheet = CSS(
-                    string=_font_faces_css(),
-                    base_url=_fonts_base_url(),
-                    url_fetcher=_make_url_fetcher(),
-                    font_config=font_config,
-                )
-                _font_config = font_config
-    assert _font_config is not None
+        font_config = FontConfiguration()
+        _font_stylesheet = CSS(
+            string=_font_faces_css(),
+            base_url=_fonts_base_url(),
+            url_fetcher=_make_url_fetcher(),
+            font_config=font_config,
+        )
+        _font_config = font_config
     return _font_config, _font_stylesheet
 
 
 @atexit.register
 def _drop_fonts() -> None:
-    # FontConfiguration.__del__ removes its temporary folder; let it run while the interpreter is still whole.
+    # FontConfiguration.__del__ removes its temporary folder; let it run while the interpreter is still whole
+    # (and not under a render still running in another thread).
     global _font_config, _font_stylesheet
-    _font_config = _font_stylesheet = None
+    if _render_lock.acquire(timeout=5):  # a daemon thread stuck in a render must not hang the exit
+        _font_config = _font_stylesheet = None
+        _render_lock.release()
 
 
 def html_to_pdf(html: str, *, pdf_variant: str | None = PDF_VARIANT) -> bytes:
-    """Render one of *our* HTML documents with the shipped fonts; never pass user-supplied HTML here."""
+    """Render one of *our* HTML documents with the shipped fonts; never pass user-supplied HTML here.
+    One render at a time in a process (``_render_lock``)."""
     from weasyprint import HTML
 
-    font_config, font_stylesheet = _fonts()
-    document = HTML(string=html, base_url=_fonts_base_url(), url_fetcher=_make_url_fetcher())
-    return document.write_pdf(
-        stylesheets=[font_stylesheet],
-        font_config=font_config,
-        pdf_variant=pdf_variant,
-        uncompressed_pdf=False,
-    )
+    with _render_lock:
+        font_config, font_stylesheet = _fonts()
+        document = HTML(string=html, base_url=_fonts_base_url(), url_fetcher=_make_url_fetcher())
+        return document.write_pdf(
+            stylesheets=[font_stylesheet],
+            font_config=font_config,
+            pdf_variant=pdf_variant,
+            uncompressed_pdf=False,
+        )
 
 
 def qr_svg(url: str) -> str:

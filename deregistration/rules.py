@@ -9,10 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from citizens.constants import IdentityDocumentType, RecipientCategory, RegistrationEndReason
+from citizens.constants import (
+    IdentityDocumentType,
+    RecipientCategory,
+    RegistrationEndReason,
+    RegistrationKind,
+)
 
 from .constants import CaseType, Channel, DocumentType, RefusalGround, Role
 
@@ -43,6 +49,8 @@ DUPLICATE_SUBJECT = "duplicate_subject"
 SIGNATURE_REQUIRED = "signature_required"
 INVALID_INPUT = "invalid"
 UNRELIABLE_DATA = "unreliable_data"  # an operator found the documents or data unreliable
+# The recipient refused, or withdrew, consent to the use of their personal data (art. 19, 3).
+PERSONAL_DATA_CONSENT_WITHDRAWN = "personal_data_consent_withdrawn"
 OTHER = "other"
 
 # Conflicts (409) and permissions (403).
@@ -80,21 +88,24 @@ GROUND_FOR_REASON: dict[str, RefusalGround] = {
     UNKNOWN_PERSON: RefusalGround.REQUIREMENTS_NOT_MET,
     UNKNOWN_DWELLING: RefusalGround.REQUIREMENTS_NOT_MET,
     OTHER: RefusalGround.REQUIREMENTS_NOT_MET,
+    PERSONAL_DATA_CONSENT_WITHDRAWN: RefusalGround.NO_PERSONAL_DATA_CONSENT,
 }
-# What an operator may give as the reason of a rejection.
-OPERATOR_REJECTION_REASONS = frozenset(
-    {
-        UNRELIABLE_DATA,
-        INVALID_DOCUMENT,
-        MISSING_DOCUMENT,
-        NOT_OWNER,
-        NOT_REGISTERED_HERE,
-        APPLICANT_IS_SUBJECT,
-        COURT_DECISION_NOT_IN_FORCE,
-        NOT_LEAVING_PERSON,
-        OTHER,
-    }
+# What an operator may give as the reason of a rejection, with the words a back-office form shows.
+OPERATOR_REJECTION_REASON_CHOICES: tuple[tuple[str, Any], ...] = (
+    (UNRELIABLE_DATA, _("The documents or the data in them are unreliable")),
+    (INVALID_DOCUMENT, _("A document is not valid")),
+    (MISSING_DOCUMENT, _("A document is missing")),
+    (NOT_OWNER, _("The applicant does not own the dwelling")),
+    (NOT_REGISTERED_HERE, _("The person has no permanent registration at this address")),
+    (APPLICANT_IS_SUBJECT, _("The applicant named themselves")),
+    (COURT_DECISION_NOT_IN_FORCE, _("The court decision has not entered into legal force")),
+    (NOT_LEAVING_PERSON, _("A person named is neither the one leaving nor their child under 16")),
+    (APPLICANT_NOT_LEAVING, _("The applicant is not among the persons leaving")),
+    (CHILD_WITHOUT_ADULT, _("A child under 16 leaves without an adult who leaves too")),
+    (PERSONAL_DATA_CONSENT_WITHDRAWN, _("Consent to the use of personal data was refused or withdrawn")),
+    (OTHER, _("Another reason (explain in the comment)")),
 )
+OPERATOR_REJECTION_REASONS = frozenset(code for code, _label in OPERATOR_REJECTION_REASON_CHOICES)
 
 
 def ground_for(reason_code: str) -> RefusalGround:
@@ -127,6 +138,9 @@ CHANNELS_FOR_CATEGORY: dict[str, frozenset[Channel]] = {
     RecipientCategory.REFUGEE: frozenset({Channel.SERVICE_PROVIDER}),
 }
 PORTAL_CASE_TYPES = frozenset({CaseType.OWNER_APPLICATION})
+# The cases in which the applicant must own the dwelling (the owner's application; the owner presents a court
+# decision).
+OWNER_CASE_TYPES = frozenset({CaseType.OWNER_APPLICATION, CaseType.COURT_DECISION})
 
 # Which channels each role acts in. Operators of the State Corporation serve citizens (walk-in, and the
 # portal's cases when one needs a hand); migration officers serve foreigners, stateless persons, refugees.
@@ -147,13 +161,8 @@ ROLE_SUBMIT_CHANNELS: dict[str, frozenset[Channel]] = {
 }
 
 
-def channel_refusal(*, case_type: str, channel: str, categories: Iterable[str]) -> str | None:
-    """Why ``channel`` may not serve this case, as a message; None when it may.
-
-    ``categories`` are those of the applicant and of every subject. A case that involves anyone who is not a
-    citizen belongs to the service provider, who serves all its people (DESIGN.md); an all-citizen case goes
-    to the State Corporation, or to the portal when it is an owner's application.
-    """
+def portal_case_refusal(*, case_type: str, channel: str) -> str | None:
+    """Why the portal may not take this kind of case (it takes only the owner's application), or None."""
     if channel == Channel.PORTAL and case_type not in PORTAL_CASE_TYPES:
         return str(
             _(
@@ -161,6 +170,18 @@ def channel_refusal(*, case_type: str, channel: str, categories: Iterable[str]) 
                 "Corporation or by the migration service."
             )
         )
+    return None
+
+
+def channel_refusal(*, case_type: str, channel: str, categories: Iterable[str]) -> str | None:
+    """Why ``channel`` may not serve this case, as a message; None when it may.
+
+    ``categories`` are those of the applicant and of every subject. A case that involves anyone who is not a
+    citizen belongs to the service provider, who serves all its people (DESIGN.md); an all-citizen case goes
+    to the State Corporation, or to the portal when it is an owner's application.
+    """
+    if refusal := portal_case_refusal(case_type=case_type, channel=channel):
+        return refusal
     non_citizens = {c for c in categories if c != RecipientCategory.CITIZEN}
     allowed = (
         frozenset.intersection(*(CHANNELS_FOR_CATEGORY[c] for c in non_citizens))
@@ -278,6 +299,17 @@ def court_decision_problem(*, decided_on: dt.date, in_force_on: dt.date, today: 
     if in_force_on > today:
         return str(_("The court decision has not entered into force yet."))
     return None
+
+
+# --- Which registration ends ---------------------------------------------------------------------------
+# The service deregisters from registration at the place of residence: the permanent registration. A temporary
+# registration is left as it is; a person registered at the address only temporarily is "not registered here".
+ENDED_REGISTRATION_KIND = RegistrationKind.PERMANENT
+
+
+def registration_is_ended_by_the_service(kind: str) -> bool:
+    """Whether this service ends a registration of ``kind`` (for the service and for lists of residents)."""
+    return kind == ENDED_REGISTRATION_KIND
 
 
 # --- Consequences -------------------------------------------------------------------------------------

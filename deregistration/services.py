@@ -532,21 +532,141 @@ def _check_documents(
                     )
 
 
+def _check_input(
+    *,
+    case_type: str,
+    channel: str,
+    address_code: Any,
+    applicant_iin: Any,
+    subjects: Any,
+    errors: dict[str, list[ValidationError]],
+) -> list[str]:
+    """The shape of the input and the rules that need no register data (checked before any look-up, so that
+    a refusal here tells nothing about anyone). Returns the subjects' IINs as a list."""
+    if case_type not in CaseType.values:
+        errors["case_type"] = [ValidationError(_("Unknown kind of case."), code=rules.INVALID_INPUT)]
+    elif refusal := rules.portal_case_refusal(case_type=case_type, channel=channel):
+        errors["channel"] = [ValidationError(refusal, code=rules.CHANNEL_NOT_ALLOWED)]
+    if (problem := iin_error(applicant_iin)) is not None:
+        errors["applicant_iin"] = [problem]
+    if not isinstance(address_code, str) or not address_code:
+        errors["address_code"] = [ValidationError(_("Enter the address register code."), code="required")]
+    if not isinstance(subjects, list | tuple) or not subjects:
+        errors["subjects"] = [
+            ValidationError(_("Name at least one person to deregister."), code=rules.NO_SUBJECTS)
+        ]
+        return []
+    subjects = list(subjects)
+    for index, iin in enumerate(subjects):
+        if (problem := iin_error(iin)) is not None:
+            errors[f"subjects[{index}]"] = [problem]
+        elif iin in subjects[:index]:
+            errors[f"subjects[{index}]"] = [
+                ValidationError(_("This person is named twice."), code=rules.DUPLICATE_SUBJECT)
+            ]
+        elif iin == applicant_iin and case_type != CaseType.EMIGRATION:
+            errors[f"subjects[{index}]"] = [
+                ValidationError(
+                    _("The applicant cannot ask to deregister themselves by this procedure."),
+                    code=rules.APPLICANT_IS_SUBJECT,
+                )
+            ]
+    if case_type == CaseType.EMIGRATION and "applicant_iin" not in errors and applicant_iin not in subjects:
+        errors.setdefault("subjects", []).append(
+            ValidationError(
+                _(
+                    "On leaving the country the applicant is the person leaving: name them among the persons to "
+                    "deregister, with their children under 16 who leave with them."
+                ),
+                code=rules.APPLICANT_NOT_LEAVING,
+            )
+        )
+    return subjects
+
+
+def _look_up(
+    *, case_type: str, applicant_iin: str, address_code: str, subjects: list[str], masked: bool
+) -> tuple[Person, Dwelling, dict[str, Person]]:
+    """The applicant, the dwelling and the named persons from the register (ValidationError otherwise).
+
+    ``masked`` (a citizen): one answer for an address code nobody has and for a dwelling the citizen does not
+    own, given before anything about the persons named; an IIN nobody holds is left for ``_check_case`` to
+    answer "not registered here", as for anyone registered elsewhere. Staff are told exactly what is unknown.
+    """
+    applicant = register.person_get(iin=applicant_iin)
+    dwelling = register.dwelling_get(address_code=address_code)
+    owner_required = case_type in rules.OWNER_CASE_TYPES
+    if masked:
+        if (
+            applicant is None
+            or dwelling is None
+            or (owner_required and not register.person_owns_dwelling(person=applicant, dwelling=dwelling))
+        ):
+            raise _invalid(
+                {
+                    "address_code": [
+                        ValidationError(
+                            _("You do not own a dwelling with this address code."), code=rules.NOT_OWNER
+                        )
+                    ]
+                }
+            )
+        return applicant, dwelling, register.persons_by_iin(iins=subjects)
+    errors: dict[str, list[ValidationError]] = {}
+    persons = register.persons_by_iin(iins=subjects)
+    if applicant is None:
+        errors["applicant_iin"] = [
+            ValidationError(_("No person with this IIN in the register."), code=rules.UNKNOWN_PERSON)
+        ]
+    if dwelling is None:
+        errors["address_code"] = [
+            ValidationError(_("No dwelling with this address code."), code=rules.UNKNOWN_DWELLING)
+        ]
+    for index, iin in enumerate(subjects):
+        if iin not in persons:
+            errors[f"subjects[{index}]"] = [
+                ValidationError(
+                    _("No person with IIN %(iin)s in the register.") % {"iin": iin}, code=rules.UNKNOWN_PERSON
+                )
+            ]
+    if errors:
+        raise _invalid(errors)
+    if owner_required and not register.person_owns_dwelling(person=applicant, dwelling=dwelling):
+        raise _invalid(
+            {
+                "applicant_iin": [
+                    ValidationError(_("The applicant does not own this dwelling."), code=rules.NOT_OWNER)
+                ]
+            }
+        )
+    return applicant, dwelling, persons
+
+
+def not_registered_here(iin: str) -> ValidationError:
+    """The one answer for a person who cannot be named at this address: registered elsewhere, registered here
+    only temporarily, unknown to the register (a citizen is never told which)."""
+    return ValidationError(
+        _(
+            "The person with IIN %(iin)s has no permanent registration (registration at the place of residence) "
+            "at this address."
+        )
+        % {"iin": iin},
+        code=rules.NOT_REGISTERED_HERE,
+    )
+
+
 def _check_case(
     *,
     case_type: str,
     applicant: Person,
     dwelling: Dwelling,
-    subjects: list[Person],
+    subjects: list[str],
+    persons: dict[str, Person],
     today: dt.date,
     errors: dict[str, list[ValidationError]],
 ) -> dict[str, Any]:
-    """The rules of each kind of case that need the register; returns each subject's active registration."""
-    owner_required = case_type in (CaseType.OWNER_APPLICATION, CaseType.COURT_DECISION)
-    if owner_required and not register.person_owns_dwelling(person=applicant, dwelling=dwelling):
-        errors.setdefault("applicant_iin", []).append(
-            ValidationError(_("The applicant does not own this dwelling."), code=rules.NOT_OWNER)
-        )
+    """The rules of each kind of case that need the register; returns the active permanent registration of
+    each subject registered here (an IIN the register does not hold is "not registered here")."""
     if case_type == CaseType.EMIGRATION and rules.emigration_leaver_problem(
         applicant_age=applicant.age_on(today)
     ):
@@ -560,18 +680,12 @@ def _check_case(
             )
         )
     registrations = {}
-    for index, person in enumerate(subjects):
+    for index, iin in enumerate(subjects):
         field = f"subjects[{index}]"
-        if case_type != CaseType.EMIGRATION and person.pk == applicant.pk:
-            errors.setdefault(field, []).append(
-                ValidationError(
-                    _("The applicant cannot ask to deregister themselves by this procedure."),
-                    code=rules.APPLICANT_IS_SUBJECT,
-                )
-            )
-            continue
+        person = persons.get(iin)
         if (
-            case_type == CaseType.EMIGRATION
+            person is not None
+            and case_type == CaseType.EMIGRATION
             and person.pk != applicant.pk
             and person.age_on(today) >= rules.CHILD_AGE_LIMIT
         ):
@@ -586,16 +700,15 @@ def _check_case(
                 )
             )
             continue
-        registration = register.active_registration(person=person, dwelling=dwelling)
+        registration = (
+            register.active_registration(person=person, dwelling=dwelling, kind=rules.ENDED_REGISTRATION_KIND)
+            if person is not None
+            else None
+        )
         if registration is None:
-            errors.setdefault(field, []).append(
-                ValidationError(
-                    _("The person with IIN %(iin)s is not registered at this address.") % {"iin": person.iin},
-                    code=rules.NOT_REGISTERED_HERE,
-                )
-            )
+            errors.setdefault(field, []).append(not_registered_here(iin))
             continue
-        registrations[person.iin] = registration
+        registrations[iin] = registration
     return registrations
 
 
@@ -689,41 +802,16 @@ def application_submit(
             field="channel",
         )
 
-    # 1. The shape of the input.
+    # 1. The input itself, and every rule that needs no register data.
     errors: dict[str, list[ValidationError]] = {}
-    if case_type not in CaseType.values:
-        errors["case_type"] = [ValidationError(_("Unknown kind of case."), code=rules.INVALID_INPUT)]
-    if (problem := iin_error(applicant_iin)) is not None:
-        errors["applicant_iin"] = [problem]
-    if not isinstance(address_code, str) or not address_code:
-        errors["address_code"] = [ValidationError(_("Enter the address register code."), code="required")]
-    if not isinstance(subjects, list | tuple) or not subjects:
-        errors["subjects"] = [
-            ValidationError(_("Name at least one person to deregister."), code=rules.NO_SUBJECTS)
-        ]
-        subjects = []
-    for index, iin in enumerate(subjects):
-        if (problem := iin_error(iin)) is not None:
-            errors[f"subjects[{index}]"] = [problem]
-        elif iin in subjects[:index]:
-            errors[f"subjects[{index}]"] = [
-                ValidationError(_("This person is named twice."), code=rules.DUPLICATE_SUBJECT)
-            ]
-    if (
-        case_type == CaseType.EMIGRATION
-        and subjects
-        and "applicant_iin" not in errors
-        and applicant_iin not in subjects
-    ):
-        errors.setdefault("subjects", []).append(
-            ValidationError(
-                _(
-                    "On leaving the country the applicant is the person leaving: name them among the persons to "
-                    "deregister, with their children under 16 who leave with them."
-                ),
-                code=rules.APPLICANT_NOT_LEAVING,
-            )
-        )
+    subjects = _check_input(
+        case_type=case_type,
+        channel=channel,
+        address_code=address_code,
+        applicant_iin=applicant_iin,
+        subjects=subjects,
+        errors=errors,
+    )
     if not isinstance(documents, list | tuple):
         errors["documents"] = [ValidationError(_("Expected a list of documents."), code=rules.INVALID_INPUT)]
         documents = []
@@ -735,53 +823,12 @@ def application_submit(
     )
     if errors:
         raise _invalid(errors)
-
     if role == Role.CITIZEN and actor.person.iin != applicant_iin:
         raise NotAllowed(
             rules.NOT_YOUR_APPLICATION, _("You can apply only in your own name."), field="applicant_iin"
         )
 
-    # 2. The register: who and where. A citizen is not told whether an IIN or an address exists at all.
-    masked = role == Role.CITIZEN
-    applicant = register.person_get(iin=applicant_iin)
-    dwelling = register.dwelling_get(address_code=address_code)
-    persons = register.persons_by_iin(iins=subjects)
-    if applicant is None:
-        errors["applicant_iin"] = [
-            ValidationError(_("No person with this IIN in the register."), code=rules.UNKNOWN_PERSON)
-        ]
-    if dwelling is None:
-        errors["address_code"] = [
-            ValidationError(_("You do not own a dwelling with this address code."), code=rules.NOT_OWNER)
-            if masked
-            else ValidationError(_("No dwelling with this address code."), code=rules.UNKNOWN_DWELLING)
-        ]
-    for index, iin in enumerate(subjects):
-        if iin not in persons:
-            errors[f"subjects[{index}]"] = [
-                ValidationError(
-                    _("The person with IIN %(iin)s is not registered at this address.") % {"iin": iin},
-                    code=rules.NOT_REGISTERED_HERE,
-                )
-                if masked
-                else ValidationError(
-                    _("No person with IIN %(iin)s in the register.") % {"iin": iin}, code=rules.UNKNOWN_PERSON
-                )
-            ]
-    if errors:
-        raise _invalid(errors)
-    subject_persons = [persons[iin] for iin in subjects]
-
-    # 3. The channel the passport allows for these people and this kind of case.
-    refusal = rules.channel_refusal(
-        case_type=case_type,
-        channel=channel,
-        categories=[applicant.category, *(p.category for p in subject_persons)],
-    )
-    if refusal:
-        raise _invalid({"channel": [ValidationError(refusal, code=rules.CHANNEL_NOT_ALLOWED)]})
-
-    # 4. The signature: the portal accepts only a request signed with the applicant's own EDS.
+    # 2. The signature, before the register is read: an unsigned or forged request learns nothing about anyone.
     signed = None
     if channel == Channel.PORTAL:
         signed = _verified_signature(
@@ -794,16 +841,38 @@ def application_submit(
             ),
         )
 
-    # 5. The rules of the case, and (walk-in) the checklist of documents.
+    # 3. The register: who and where. A citizen learns only what concerns a dwelling they own.
+    masked = role == Role.CITIZEN
+    applicant, dwelling, persons = _look_up(
+        case_type=case_type,
+        applicant_iin=applicant_iin,
+        address_code=address_code,
+        subjects=subjects,
+        masked=masked,
+    )
+
+    # 4. The rules of the case: who is registered here, the channel for these people, (walk-in) the documents.
     today = timezone.localdate()
     registrations = _check_case(
         case_type=case_type,
         applicant=applicant,
         dwelling=dwelling,
-        subjects=subject_persons,
+        subjects=subjects,
+        persons=persons,
         today=today,
         errors=errors,
     )
+    # A citizen's channel is judged on the people registered at their own dwelling only: the category of
+    # someone registered elsewhere is none of their business (they are "not registered here").
+    known = [persons[iin] for iin in subjects if iin in persons and (iin in registrations or not masked)]
+    refusal = rules.channel_refusal(
+        case_type=case_type, channel=channel, categories=[applicant.category, *(p.category for p in known)]
+    )
+    if refusal:
+        raise _invalid({"channel": [ValidationError(refusal, code=rules.CHANNEL_NOT_ALLOWED)]})
+    if errors:
+        raise _invalid(errors)
+    subject_persons = [persons[iin] for iin in subjects]
     if channel != Channel.PORTAL:
         _check_documents(
             case_type=case_type,

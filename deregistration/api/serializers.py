@@ -347,7 +347,7 @@ class RejectSerializer(serializers.Serializer):
         allow_blank=True,
         help_text=_("Derived from the reason code when left out."),
     )
-    reason_code = serializers.ChoiceField(choices=sorted(rules.OPERATOR_REJECTION_REASONS))
+    reason_code = serializers.ChoiceField(choices=rules.OPERATOR_REJECTION_REASON_CHOICES)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 

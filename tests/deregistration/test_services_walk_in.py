@@ -43,9 +43,7 @@ def person_of(category, household):
     if category == "citizen":
         return household.tenant
     person = PersonFactory(category=category, **NON_CITIZENS[category])
-    RegistrationFactory(
-        person=person, dwelling=household.dwelling, kind="temporary" if category == "refugee" else "permanent"
-    )
+    RegistrationFactory(person=person, dwelling=household.dwelling)
     return person
 
 
@@ -103,8 +101,12 @@ def test_portal_accepts_no_case_but_the_owners_application(case_type, category, 
 
 
 @pytest.mark.parametrize("category", ["foreign_resident", "stateless_resident", "refugee"])
-def test_portal_lists_and_accepts_only_citizens_as_subjects(category, household):
+def test_portal_lists_and_accepts_only_citizens_as_subjects(category, household, sign_request_for):
     subject = person_of(category, household)
+    signed = sign_request_for(
+        household.owner.iin, address_code=household.dwelling.address_code, subjects=[subject.iin]
+    )
+    # The owner may learn the category of a person registered at their own dwelling (they see the residents).
     with pytest.raises(ValidationError) as excinfo:
         submit(
             citizen_account(household.owner),
@@ -112,9 +114,10 @@ def test_portal_lists_and_accepts_only_citizens_as_subjects(category, household)
             channel="portal",
             subjects=[subject],
             documents=[],
-            signed_request="<unsigned/>",
+            signed_request=signed.decode(),
         )
     assert error_codes(excinfo) == {"channel": [rules.CHANNEL_NOT_ALLOWED]}
+    assert nothing_stored()
 
 
 def test_a_citizen_may_use_no_channel_but_the_portal(household):
@@ -200,6 +203,36 @@ def test_every_subject_must_be_registered_there_now(household, operator):
         submit(operator, household)
     assert error_codes(excinfo) == {"subjects[0]": [rules.NOT_REGISTERED_HERE]}
     assert nothing_stored()
+
+
+@pytest.mark.parametrize("case_type", CASES)
+def test_a_person_registered_here_only_temporarily_is_not_registered_here(case_type, household, operator):
+    guest = PersonFactory()
+    RegistrationFactory(person=guest, dwelling=household.dwelling, kind="temporary")
+    applicant = guest if case_type == "emigration" else household.owner
+    with pytest.raises(ValidationError) as excinfo:
+        submit(operator, household, case_type=case_type, applicant=applicant, subjects=[guest])
+    assert error_codes(excinfo) == {"subjects[0]": [rules.NOT_REGISTERED_HERE]}
+    assert "permanent registration" in excinfo.value.error_dict["subjects[0]"][0].messages[0]
+    assert nothing_stored()
+
+
+def test_only_the_permanent_registration_ends_a_temporary_one_there_is_left(household, operator):
+    RegistrationFactory(
+        person=household.tenant,
+        dwelling=household.dwelling,
+        kind="temporary",
+        registered_on=dt.date(2024, 2, 1),
+    )
+    application = submit(operator, household).application
+    assert application.subjects.get().registration.kind == "permanent"
+    application_complete(actor=operator, application=application)
+    permanent, temporary = (
+        Registration.objects.get(person=household.tenant, kind=kind) for kind in ("permanent", "temporary")
+    )
+    assert permanent.ended_on == timezone.localdate()
+    assert temporary.ended_on is None
+    assert RegistryRecord.objects.get().registration_id == permanent.pk
 
 
 def test_the_applicant_does_not_name_themselves(household, operator):
@@ -619,6 +652,20 @@ def test_a_rejection_carries_its_legal_ground_and_reason(household, operator):
     with pytest.raises(Conflict):
         application_complete(actor=operator, application=application)
     assert RegistryRecord.objects.count() == 0
+
+
+def test_a_withdrawn_consent_to_personal_data_refuses_on_the_third_ground(household, operator):
+    application = submit(operator, household).application
+    rejected = application_reject(
+        actor=operator, application=application, reason_code=rules.PERSONAL_DATA_CONSENT_WITHDRAWN
+    )
+    assert rejected.rejection_ground == RefusalGround.NO_PERSONAL_DATA_CONSENT
+    assert rejected.rejection_reason_code == "personal_data_consent_withdrawn"
+
+
+def test_every_ground_of_article_19_is_reachable_by_an_operator():
+    grounds = {rules.ground_for(code) for code in rules.OPERATOR_REJECTION_REASONS}
+    assert grounds == set(RefusalGround)
 
 
 @pytest.mark.parametrize(

@@ -587,3 +587,35 @@ def test_an_emigration_case_whose_applicant_is_not_leaving_is_400_applicant_not_
     assert response.json()["reason_code"] == "applicant_not_leaving"
     assert codes(response, "subjects") == ["applicant_not_leaving"]
     assert not Application.objects.exists()
+
+
+def test_a_resident_registered_only_temporarily_cannot_be_named_on_the_portal(home, sign_request_for):
+    guest = PersonFactory()
+    RegistrationFactory(person=guest, dwelling=home.dwelling, kind="temporary")
+    owner = citizen_account(home.owner)
+    response = client_for(owner).post(
+        f"{API}/applications/", portal_body(sign_request_for, home, subjects=[guest.iin]), format="json"
+    )
+    assert response.status_code == 400
+    [error] = response.json()["errors"]["subjects[0]"]
+    assert error["code"] == "not_registered_here"
+    assert "permanent registration" in error["message"]
+    assert not Application.objects.exists()
+
+
+def test_the_start_page_says_only_permanent_registrations_end(client):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "permanent registration" in page
+    assert "temporary" in page
+
+
+def test_an_operator_refuses_for_a_withdrawn_consent_to_personal_data(operator, home):
+    application = walk_in(operator, home)
+    response = client_for(operator).post(
+        f"{API}/applications/{application.number}/reject/",
+        {"reason_code": "personal_data_consent_withdrawn"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["rejection"]["ground"] == "no_personal_data_consent"
+    assert response.json()["rejection"]["reason_code"] == "personal_data_consent_withdrawn"

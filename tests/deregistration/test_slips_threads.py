@@ -1,0 +1,121 @@
+"""Slips from several threads at once (the production server runs threaded workers): WeasyPrint is never entered
+by two threads at a time in one process, and every PDF comes out whole, readable and sealed."""
+
+from __future__ import annotations
+
+import threading
+from io import BytesIO
+
+import pytest
+from django.db import connection
+from pypdf import PdfReader
+
+from deregistration import pdf
+from deregistration.models import DepartureSlip
+from deregistration.slips import slip_issue, slip_pdf
+from tests.conftest import walk_in_case
+from tests.deregistration.slip_samples import make_slip
+from tests.factories import PersonFactory, RegistrationFactory
+
+THREADS = 6
+
+
+@pytest.fixture
+def weasyprint_entries(monkeypatch):
+    """How many threads are inside WeasyPrint's ``write_pdf`` at once: the real renderer, counted."""
+    from weasyprint import HTML
+
+    original = HTML.write_pdf
+    guard = threading.Lock()
+    state = {"inside": 0, "most": 0, "calls": 0}
+
+    def counted(self, *args, **kwargs):
+        with guard:
+            state["inside"] += 1
+            state["calls"] += 1
+            state["most"] = max(state["most"], state["inside"])
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            with guard:
+                state["inside"] -= 1
+
+    monkeypatch.setattr(HTML, "write_pdf", counted)
+    return state
+
+
+def run_together(work, arguments):
+    """Run ``work(argument)`` in one thread per argument, all released at the same moment; the results and
+    the exceptions, in the arguments' order."""
+    start = threading.Barrier(len(arguments))
+    results: list = [None] * len(arguments)
+    failures: list = [None] * len(arguments)
+
+    def run(index, argument):
+        try:
+            start.wait()
+            results[index] = work(argument)
+        except BaseException as exc:  # reported below, in the test's thread
+            failures[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(arguments)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a render hung"
+    return results, failures
+
+
+def text_of(document: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(document)).pages)
+
+
+def test_slips_rendered_from_several_threads_are_each_whole(weasyprint_entries, seal_files):
+    slips = [
+        make_slip(slip_number=f"КП-2026-{n:06d}", application_number=f"DR-2026-{n:07d}")
+        for n in range(THREADS)
+    ]
+
+    def render_and_seal(data):
+        return pdf.seal_pdf(pdf.render_slip_pdf(data))
+
+    documents, failures = run_together(render_and_seal, slips)
+    assert failures == [None] * THREADS
+    assert weasyprint_entries["calls"] == THREADS
+    assert weasyprint_entries["most"] == 1  # never two renders at once in this process
+    for data, document in zip(slips, documents, strict=True):
+        text = text_of(document)
+        assert data.slip_number in text
+        assert data.application_number in text
+        assert "МЕКЕНЖАЙДАН КЕТУ ПАРАҒЫ" in text
+        status = pdf.verify_pdf_seal(document, trust_roots_pem_paths=[seal_files / "ca.pem"])
+        assert status.ok, status
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_staff_issuing_slips_from_several_threads_get_each_their_own_whole_slip(
+    household, operator, weasyprint_entries, seal_files
+):
+    movers = [household.tenant]
+    for _ in range(THREADS - 1):
+        person = PersonFactory()
+        RegistrationFactory(person=person, dwelling=household.dwelling)
+        movers.append(person)
+    application = walk_in_case(operator, household, subjects=movers, complete=True)
+    subjects = list(application.subjects.select_related("person").order_by("position"))
+
+    slips, failures = run_together(lambda subject: slip_issue(actor=operator, subject=subject), subjects)
+    assert failures == [None] * THREADS
+    assert weasyprint_entries["most"] == 1
+    assert DepartureSlip.objects.count() == THREADS
+    assert set(application.subjects.values_list("slip_status", flat=True)) == {"issued"}
+    for subject, slip in zip(subjects, slips, strict=True):
+        document = slip_pdf(actor=operator, slip=slip)
+        text = text_of(document)
+        assert subject.person.iin in text
+        assert slip.number in text
+        assert pdf.verify_pdf_seal(document, trust_roots_pem_paths=[seal_files / "ca.pem"]).ok
