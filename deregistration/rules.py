@@ -345,18 +345,7 @@ def deadline_state(*, deadline_at: dt.datetime | None, now: dt.datetime) -> str:
     return DEADLINE_ON_TIME
 
 
-# --- What an operator picks from when refusing a case ----------------------------------------------------
-REASON_LABELS: dict[str, object] = {
-    UNRELIABLE_DATA: _("The documents or the data in them are unreliable"),
-    INVALID_DOCUMENT: _("A document is invalid"),
-    MISSING_DOCUMENT: _("A document of the checklist is missing"),
-    NOT_OWNER: _("The applicant does not own the dwelling"),
-    NOT_REGISTERED_HERE: _("A person is not registered at this address"),
-    APPLICANT_IS_SUBJECT: _("The applicant asks to deregister themselves"),
-    COURT_DECISION_NOT_IN_FORCE: _("The court decision has not entered into force"),
-    NOT_LEAVING_PERSON: _("A person named is not leaving the country with the applicant"),
-    OTHER: _("Another reason (explain in the comment)"),
-}
+# --- What an operator picks from when refusing a case (OPERATOR_REJECTION_REASON_CHOICES above) ----------
 # Reasons that say nothing by themselves: the operator explains them in the comment.
 REASONS_NEEDING_COMMENT = frozenset({OTHER})
 

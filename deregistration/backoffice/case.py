@@ -182,7 +182,7 @@ class CaseAdmin(BigListMixin, QueueColumns, ServiceOnlyHistoryAdmin):
             "is_open": application.is_open,
             "can_complete": can_act and application.status == Status.SUBMITTED,
             "reject_form": reject_form if can_act and application.is_open else None,
-            "rejection_reason_label": rules.REASON_LABELS.get(
+            "rejection_reason_label": dict(rules.OPERATOR_REJECTION_REASON_CHOICES).get(
                 application.rejection_reason_code, application.rejection_reason_code
             ),
             "role": role_of(request.user),

@@ -51,16 +51,10 @@ class RejectForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        order = list(rules.REASON_LABELS)
-        reasons = sorted(
-            rules.OPERATOR_REJECTION_REASONS, key=lambda c: (order.index(c) if c in order else len(order), c)
-        )
-        self.fields["reason_code"].choices = [
-            ("", "—"),
-            *((c, rules.REASON_LABELS.get(c, c)) for c in reasons),
-        ]
+        self.fields["reason_code"].choices = [("", "—"), *rules.OPERATOR_REJECTION_REASON_CHOICES]
         self.fields["ground"].choices = [("", _("— follows from the reason —")), *RefusalGround.choices]
-        needing = ", ".join(str(rules.REASON_LABELS[code]) for code in sorted(rules.REASONS_NEEDING_COMMENT))
+        labels = dict(rules.OPERATOR_REJECTION_REASON_CHOICES)
+        needing = ", ".join(str(labels[code]) for code in sorted(rules.REASONS_NEEDING_COMMENT))
         self.fields["comment"].help_text = _("Required for: %(reasons)s.") % {"reasons": needing}
 
 

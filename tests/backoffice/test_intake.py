@@ -197,7 +197,7 @@ def test_a_person_no_longer_registered_there_is_named_on_their_row(as_role, oper
     page = response.content.decode()
     row = page[page.index(f'id="subject-{home.tenant.pk}"') :]
     row = row[: row.index("</tr>")]
-    assert "not registered at this address" in row
+    assert "no permanent registration" in row
     assert list(Application.objects.all()) == [taken]
 
 
@@ -210,7 +210,7 @@ def test_a_crafted_subject_who_is_not_on_the_screen_is_refused_on_their_row(as_r
     assert response.status_code == 400
     page = response.content.decode()
     row = page[page.index(f'id="subject-{stranger.pk}"') :]
-    assert "not registered at this address" in row[: row.index("</tr>")]
+    assert "no permanent registration" in row[: row.index("</tr>")]
     assert nothing_stored()
 
 
@@ -419,7 +419,7 @@ def test_a_child_no_longer_registered_there_is_named_on_their_row(as_role, opera
     assert response.status_code == 400
     page = response.content.decode()
     row = page[page.index(f'id="subject-{home.child.pk}"') :]
-    assert "not registered at this address" in row[: row.index("</tr>")]
+    assert "no permanent registration" in row[: row.index("</tr>")]
     assert Application.objects.count() == 1
 
 
@@ -488,7 +488,7 @@ def test_a_court_decision_naming_someone_no_longer_there(as_role, operator):
     assert response.status_code == 400
     page = response.content.decode()
     row = page[page.index(f'id="subject-{home.tenant.pk}"') :]
-    assert "not registered at this address" in row[: row.index("</tr>")]
+    assert "no permanent registration" in row[: row.index("</tr>")]
 
 
 # --- the migration service -------------------------------------------------------------------------------------
