@@ -15,10 +15,12 @@ FOREIGNER = {"category": "foreign_resident", "citizenship": "RUS", "document_typ
 REFUGEE = {"category": "refugee", "citizenship": "AFG", "document_type": "refugee_certificate"}
 
 
-def make_household(*, region_kato: str = "751110000", tenant: dict | None = None) -> Household:
+def make_household(
+    *, region_kato: str = "751110000", region: str = "Алматы қаласы", tenant: dict | None = None
+) -> Household:
     """An owner (citizen) with a dwelling where a tenant (a citizen unless ``tenant`` says otherwise) and a
     child of 10 are registered permanently."""
-    dwelling = DwellingFactory(kato=region_kato)
+    dwelling = DwellingFactory(kato=region_kato, region=region)
     owner = PersonFactory(birth_date=dt.date(1980, 3, 15))
     OwnershipFactory(dwelling=dwelling, person=owner)
     resident = PersonFactory(sex="F", birth_date=dt.date(1985, 7, 22), **(tenant or {}))
