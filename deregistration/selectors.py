@@ -68,8 +68,7 @@ def applications_visible_to(
     if iin:
         queryset = applications_naming(queryset, iin=iin)
     if slip_status:
-        slips = ApplicationSubject.objects.filter(application=OuterRef("pk"), slip_status=slip_status)
-        queryset = queryset.filter(Exists(slips))
+        queryset = applications_with_slip_status(queryset, slip_status=slip_status)
     role = role_of(actor)
     if is_staff_role(role):
         return queryset
@@ -82,6 +81,14 @@ def applications_naming(queryset: QuerySet[Application], *, iin: str) -> QuerySe
     """The cases of ``queryset`` whose applicant or one of whose subjects has this IIN (exact, on the index)."""
     named = ApplicationSubject.objects.filter(application=OuterRef("pk"), person__iin=iin)
     return queryset.filter(Q(applicant__iin=iin) | Exists(named))
+
+
+def applications_with_slip_status(
+    queryset: QuerySet[Application], *, slip_status: str
+) -> QuerySet[Application]:
+    """The cases of ``queryset`` with a person whose slip is in this state (``failed``: to issue again)."""
+    slips = ApplicationSubject.objects.filter(application=OuterRef("pk"), slip_status=slip_status)
+    return queryset.filter(Exists(slips))
 
 
 def applications_list(*, actor: Any, **filters: str) -> QuerySet[Application]:

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from citizens.admin_lists import RegionFilter
 
-from .. import rules
-from ..constants import CaseType, Channel, QueueScope, Status
+from .. import rules, selectors
+from ..constants import CaseType, Channel, QueueScope, SlipStatus, Status
 from ..models import Application
 
 # Short names for the columns of a 1280-pixel screen; the case page gives the full ones.
@@ -67,6 +67,21 @@ class CaseRegionFilter(RegionFilter):
     kato_field = "dwelling__kato"
 
 
+class SlipFilter(admin.SimpleListFilter):
+    """Cases with a departure slip that could not be made: someone issues it again."""
+
+    title = gettext_lazy("departure slip")
+    parameter_name = "slip"
+
+    def lookups(self, request, model_admin):
+        return [(SlipStatus.FAILED, gettext_lazy("Not made: issue again"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == SlipStatus.FAILED:
+            return selectors.applications_with_slip_status(queryset, slip_status=SlipStatus.FAILED)
+        return queryset
+
+
 def _minutes(delta: dt.timedelta) -> str:
     minutes = int(abs(delta.total_seconds()) // 60)
     if minutes >= 60:
@@ -105,7 +120,7 @@ class QueueColumns:
 
     list_display = ["number", "kind", "channel_short", "status", "applicant_name", "region", "term"]
     list_display_links = ["number"]
-    list_filter = [QueueFilter, "status", "case_type", "channel", CaseRegionFilter]
+    list_filter = [QueueFilter, "status", "case_type", "channel", CaseRegionFilter, SlipFilter]
     list_per_page = 50
 
     @admin.display(description=gettext_lazy("kind of case"))

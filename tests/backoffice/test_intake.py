@@ -516,3 +516,15 @@ def test_an_operator_is_told_a_refugees_case_belongs_to_the_migration_service(as
     assert response.status_code == 400
     assert "migration service" in response.content.decode()
     assert nothing_stored()
+
+
+def test_an_administrator_opens_each_case_in_the_channel_its_persons_need(as_role):
+    citizens_home, refugees_home = make_household(), make_household(tenant=REFUGEE)
+    client = as_role("admin")
+    for home in (citizens_home, refugees_home):
+        url, screen = open_screen(client, "owner_application", home.owner)
+        assert (
+            client.post(url, complete_owner_documents(screen, subjects=[home.tenant.iin])).status_code == 302
+        )
+    channels = {a.subjects.get().person: a.channel for a in Application.objects.all()}
+    assert channels == {citizens_home.tenant: "state_corporation", refugees_home.tenant: "service_provider"}

@@ -135,3 +135,12 @@ def test_the_queue_costs_the_same_number_of_queries_for_3_and_40_cases(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(QUEUE).content.decode()
     assert len(set(numbers_in(page))) == 40
+
+
+def test_the_cases_whose_slip_failed_are_one_filter_away(as_role, operator, settings):
+    fine = citizens_case(operator, complete=True, issue_slip=True)
+    settings.SLIP_SEAL_KEY = "/nonexistent/seal.key.pem"
+    failed = citizens_case(operator, complete=True, issue_slip=True)
+    page = as_role("operator").get(QUEUE, {"queue": "all", "slip": "failed"}).content.decode()
+    assert set(numbers_in(page)) == {failed.number}
+    assert fine.number not in page
