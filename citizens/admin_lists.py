@@ -95,6 +95,13 @@ class SortableOnlyChangeList(ChangeList):
             return None
         return super().get_ordering_field(field_name)
 
+    def get_results(self, request):
+        super().get_results(request)
+        paginator = self.paginator
+        if isinstance(paginator, NextPagePaginator) and not self.multi_page and paginator._window:
+            # One page holds them all: show the rows the paginator fetched instead of querying them again.
+            self.result_list = paginator._window[: paginator.per_page]
+
 
 class BigListMixin:
     """A list over a table of millions of rows: one query per page (no ``COUNT(*)``, no facet counts, no

@@ -101,3 +101,12 @@ def active_registrations_of(*, person: Person) -> QuerySet[Registration]:
         .select_related("dwelling")
         .order_by("kind", "-registered_on")
     )
+
+
+def rows_of_person_or_dwelling(queryset: QuerySet, *, term: str) -> QuerySet:
+    """The rows of ``queryset`` (registrations, ownerships) of the person with this exact IIN or of the dwelling
+    with this exact address code. Both are looked up first on their unique indexes, so that the rows are found
+    on the foreign-key indexes (an ``OR`` across joins, or of subqueries, would scan the table)."""
+    person_ids = list(Person.objects.filter(iin=term).values_list("pk", flat=True))
+    dwelling_ids = list(Dwelling.objects.filter(address_code=term).values_list("pk", flat=True))
+    return queryset.filter(Q(person_id__in=person_ids) | Q(dwelling_id__in=dwelling_ids))
