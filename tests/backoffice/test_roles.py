@@ -151,3 +151,13 @@ def test_only_the_supervisor_reads_the_audit_log(as_role, operator):
     assert as_role("supervisor").get("/admin/citizens/auditevent/").status_code == 200
     assert AuditEvent.objects.exists()
     assert Application.objects.count() == 1
+
+
+def test_the_start_page_shows_ones_own_queue_first(as_role, operator, migration_officer):
+    mine, theirs = citizens_case(operator), foreigners_case(migration_officer)
+    page = as_role("operator").get("/admin/").content.decode()
+    queue = page[page.index('id="my-queue"') :]
+    assert mine.number in queue
+    assert theirs.number not in queue
+    assert "term-on_time" in queue
+    assert theirs.number in as_role("migration").get("/admin/").content.decode()
