@@ -279,8 +279,32 @@ def _attach(
                     if sub
                     else ("decision" if part == "decision" else None)
                 )
+        if key == "documents":
+            problems = _on_blocks(problems, screen.blocks)
         for problem in problems:
             form.add_error(name, problem)
+
+
+def _on_blocks(problems: list[ValidationError], blocks: list[DocumentBlock]) -> list[ValidationError]:
+    """Put each error about a document of the checklist (its type and holder in the error's ``params``) on that
+    document's block; return the others."""
+    left = []
+    for problem in problems:
+        params = problem.params or {}
+        block = next(
+            (
+                b
+                for b in blocks
+                if b.doc_type == params.get("document")
+                and (b.holder.iin if b.holder else "") == params.get("iin", "")
+            ),
+            None,
+        )
+        if block is None:
+            left.append(problem)
+        else:
+            block.form.add_error(None, problem)
+    return left
 
 
 def intake_view(model_admin: Any, request, case_type: str, person_id: int) -> HttpResponse:

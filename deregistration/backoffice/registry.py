@@ -61,7 +61,17 @@ class DepartureSlipAdmin(BigListMixin, ServiceOnlyAdmin):
     list_select_related = ["subject__person", "subject__application"]
     search_fields = ["number__exact"]
     search_help_text = _("The slip's full number.")
-    fields = ["number", "person", "application", "issued_at", "issued_by", "sha256", "size", "open_pdf"]
+    fields = [
+        "number",
+        "person",
+        "application",
+        "issued_at",
+        "issued_by",
+        "sha256",
+        "size",
+        "open_pdf",
+        "download",
+    ]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -86,6 +96,12 @@ class DepartureSlipAdmin(BigListMixin, ServiceOnlyAdmin):
     def open_pdf(self, obj: DepartureSlip) -> str:
         url = reverse("admin:deregistration_departureslip_pdf", args=[obj.number])
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Open the slip"))
+
+    @admin.display(description=_("download"))
+    def download(self, obj: DepartureSlip) -> str:
+        """The API's permission-checked download of the same stored bytes, saved as a file."""
+        url = reverse("api:slip-pdf", args=[obj.number])
+        return format_html('<a href="{}" download>{}</a>', url, _("Download the PDF"))
 
     def get_urls(self):
         return [

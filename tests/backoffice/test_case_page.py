@@ -150,6 +150,10 @@ def test_the_slip_pages_name_the_person_not_row_numbers(as_role, operator):
     detail = client.get(f"/admin/deregistration/departureslip/{slip.pk}/change/").content.decode()
     assert person.full_name in detail
     assert f"/pdf/{slip.number}/" in detail
+    download = client.get(f"/api/v1/slips/{slip.number}/pdf/")  # the API's download, with the same session
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment")
+    assert f"/api/v1/slips/{slip.number}/pdf/" in detail
     assert 'name="_save"' not in detail
 
 

@@ -528,3 +528,28 @@ def test_an_administrator_opens_each_case_in_the_channel_its_persons_need(as_rol
         )
     channels = {a.subjects.get().person: a.channel for a in Application.objects.all()}
     assert channels == {citizens_home.tenant: "state_corporation", refugees_home.tenant: "service_provider"}
+
+
+def test_the_services_missing_document_error_lands_on_that_documents_block(as_role, operator, rf):
+    """The service names a missing document in its error's params; the screen puts it on that block."""
+    from django.core.exceptions import ValidationError
+
+    from deregistration.backoffice import intake
+    from tests.conftest import submit_walk_in, walk_in_documents
+
+    home = make_household()
+    documents = [
+        d
+        for d in walk_in_documents("owner_application", [home.tenant])
+        if d["type"] != "owner_application_form"
+    ]
+    with pytest.raises(ValidationError) as refused:
+        submit_walk_in(operator, home, documents=documents)
+    request = rf.post("/", {"idempotency_key": "k", "subjects": [home.tenant.iin]})
+    request.user = operator
+    screen = intake._screen(request, "owner_application", home.owner)
+    assert all([screen.form.is_valid(), *(b.form.is_valid() for b in screen.blocks)])
+    intake._attach(refused.value, screen, [], [], [home.tenant.iin])
+    form_block = next(b for b in screen.blocks if b.doc_type == "owner_application_form")
+    assert "Missing document" in " ".join(form_block.form.non_field_errors())
+    assert not screen.form.non_field_errors()
