@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 
+from .constants import RegistrationKind
 from .models import AuditEvent, Dwelling, Ownership, Person, Registration
 
 
@@ -110,3 +111,13 @@ def rows_of_person_or_dwelling(queryset: QuerySet, *, term: str) -> QuerySet:
     person_ids = list(Person.objects.filter(iin=term).values_list("pk", flat=True))
     dwelling_ids = list(Dwelling.objects.filter(address_code=term).values_list("pk", flat=True))
     return queryset.filter(Q(person_id__in=person_ids) | Q(dwelling_id__in=dwelling_ids))
+
+
+def latest_permanent_registration(*, person: Person) -> Registration | None:
+    """The person's most recent permanent registration, active or ended, with its dwelling."""
+    return (
+        Registration.objects.filter(person=person, kind=RegistrationKind.PERMANENT)
+        .select_related("dwelling")
+        .order_by("-registered_on", "-id")
+        .first()
+    )

@@ -10,6 +10,7 @@ class DeregistrationConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from . import checks  # noqa: F401  (registers the deployment's key-material checks)
         from .roles import sync_role_groups
 
         post_migrate.connect(sync_role_groups, sender=self, dispatch_uid="deregistration.sync_role_groups")

@@ -1,4 +1,4 @@
-"""The rules of the service as data, to be read side by side with the passport (SERVICE.md).
+"""The rules of the service as data, to be read side by side with docs/service.md (the service in short).
 
 Pure functions and tables only: no database, no clock of its own. ``services.py`` applies them;
 forms may call them for early feedback.
@@ -64,6 +64,7 @@ SLIP_ALREADY_ISSUED = "slip_already_issued"
 NOT_DEREGISTERED = "subject_not_deregistered"
 ROLE_NOT_ALLOWED = "role_not_allowed"
 NOT_YOUR_APPLICATION = "not_applicant"
+SUBJECT_IN_OPEN_CASE = "subject_in_open_case"  # already named in a case still being decided
 
 # The legal ground (Law on Public Services, art. 19) that each reason falls under.
 GROUND_FOR_REASON: dict[str, RefusalGround] = {
@@ -79,6 +80,7 @@ GROUND_FOR_REASON: dict[str, RefusalGround] = {
     NOT_LEAVING_PERSON: RefusalGround.REQUIREMENTS_NOT_MET,
     APPLICANT_NOT_LEAVING: RefusalGround.REQUIREMENTS_NOT_MET,
     CHILD_WITHOUT_ADULT: RefusalGround.REQUIREMENTS_NOT_MET,
+    SUBJECT_IN_OPEN_CASE: RefusalGround.REQUIREMENTS_NOT_MET,
     INVALID_CONSENT: RefusalGround.UNRELIABLE_DOCUMENTS,
     CO_OWNER_DECLINED: RefusalGround.REQUIREMENTS_NOT_MET,
     NOT_CO_OWNER: RefusalGround.REQUIREMENTS_NOT_MET,
@@ -113,6 +115,7 @@ def ground_for(reason_code: str) -> RefusalGround:
     if reason_code.startswith(
         (
             "signature",
+            "digest",
             "certificate",
             "request_",
             "crl",
@@ -127,7 +130,7 @@ def ground_for(reason_code: str) -> RefusalGround:
     return GROUND_FOR_REASON.get(reason_code, RefusalGround.REQUIREMENTS_NOT_MET)
 
 
-# --- Who may use which channel (SERVICE.md, "Where the service is delivered") ------------------------------
+# --- Who may use which channel (docs/service.md, "Three kinds of recipient") --------------------------------
 CHANNELS_FOR_CATEGORY: dict[str, frozenset[Channel]] = {
     # 1) citizens: the State Corporation; the portal only for the owner's application
     RecipientCategory.CITIZEN: frozenset({Channel.STATE_CORPORATION, Channel.PORTAL}),
@@ -177,7 +180,7 @@ def channel_refusal(*, case_type: str, channel: str, categories: Iterable[str]) 
     """Why ``channel`` may not serve this case, as a message; None when it may.
 
     ``categories`` are those of the applicant and of every subject. A case that involves anyone who is not a
-    citizen belongs to the service provider, who serves all its people (DESIGN.md); an all-citizen case goes
+    citizen belongs to the service provider, who serves all its people (docs/service.md); an all-citizen case goes
     to the State Corporation, or to the portal when it is an owner's application.
     """
     if refusal := portal_case_refusal(case_type=case_type, channel=channel):
@@ -205,7 +208,67 @@ def channel_refusal(*, case_type: str, channel: str, categories: Iterable[str]) 
     )
 
 
-# --- Documents (SERVICE.md, "Documents") ----------------------------------------------------------------
+# --- Whom the portal can deregister (only citizens, never the applicant, permanent registrations) ---------------
+@dataclass(frozen=True)
+class PortalRefusal:
+    """Why the portal cannot deregister a resident, and where to go instead: a stable code and a message."""
+
+    code: str
+    message: str
+
+
+def portal_resident_refusal(
+    *, category: str, is_applicant: bool, kind: str, open_case_number: str = ""
+) -> PortalRefusal | None:
+    """Whether an owner can name this resident of their dwelling on the portal: None when they can.
+
+    ``category`` is the resident's recipient category, ``is_applicant`` whether the resident is the owner
+    applying, ``kind`` the kind of the registration to end, ``open_case_number`` the number of a case still
+    being decided that already names this registration ("" when none). The listing of residents, the
+    application form and the service's check of a portal submission all ask this one function.
+    """
+    if is_applicant:
+        return PortalRefusal(
+            APPLICANT_IS_SUBJECT,
+            str(
+                _(
+                    "You cannot deregister yourself on the owner's application. Your registration here ends "
+                    "when you register at your new address."
+                )
+            ),
+        )
+    if category != RecipientCategory.CITIZEN:
+        return PortalRefusal(
+            CHANNEL_NOT_ALLOWED,
+            str(
+                _(
+                    "Foreigners, stateless persons and refugees are deregistered only by the migration service: "
+                    "apply to the migration service (the service provider) at a State Corporation office."
+                )
+            ),
+        )
+    if kind != RegistrationKind.PERMANENT:
+        return PortalRefusal(
+            NOT_REGISTERED_HERE,
+            str(
+                _(
+                    "Only a temporary registration here: this service ends permanent registrations only. "
+                    "A temporary registration ends when its term runs out."
+                )
+            ),
+        )
+    if open_case_number:
+        return PortalRefusal(
+            SUBJECT_IN_OPEN_CASE,
+            str(
+                _("Already named in application %(number)s, which is still being decided.")
+                % {"number": open_case_number}
+            ),
+        )
+    return None
+
+
+# --- Documents (docs/service.md, "Three kinds of case") ---------------------------------------------------
 @dataclass(frozen=True)
 class DocumentSpec:
     """The fields a document of a type must carry to be accepted."""
@@ -282,7 +345,7 @@ def required_documents(*, case_type: str, subject_ages: dict[str, int]) -> list[
 
 
 def emigration_leaver_problem(*, applicant_age: int) -> str | None:
-    """Who leaves: the applicant, aged 16 or more, is the adult the children under 16 leave with (DESIGN.md:
+    """Who leaves: the applicant, aged 16 or more, is the adult the children under 16 leave with (docs/service.md:
     the subjects are the person leaving and the children under 16 leaving with them). The applicant being among
     the subjects is checked with the input (``APPLICANT_NOT_LEAVING``); other adults are ``NOT_LEAVING_PERSON``."""
     if applicant_age < CHILD_AGE_LIMIT:

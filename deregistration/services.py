@@ -30,11 +30,12 @@ from django.utils.translation import gettext as _
 from citizens import selectors as register
 from citizens.audit import audit_log
 from citizens.constants import IdentityDocumentType
+from citizens.countries import is_country_code
 from citizens.iin import iin_error
 from citizens.models import Dwelling, Person
 from citizens.services import registration_end, registrations_lock_active
 
-from . import eds, rules
+from . import eds, rules, selectors
 from .constants import (
     SURRENDERED_ID_CARD,
     CaseType,
@@ -257,7 +258,7 @@ def _parse_document(
             )
         else:
             doc.holder_iin = holder
-    if doc.country and (len(doc.country) != 3 or not doc.country.isalpha() or not doc.country.isupper()):
+    if doc.country and not is_country_code(doc.country):
         errors.setdefault(f"{where}.country", []).append(
             ValidationError(
                 _("Give the country as an ISO 3166-1 alpha-3 code, e.g. DEU."),
@@ -438,7 +439,7 @@ def _check_counter_consents(
     *, consents: list[CounterConsent], co_owners: list[Person], errors: dict[str, list[ValidationError]]
 ) -> None:
     """Each counter consent is a co-owner's, besides the applicant; a co-owner who declines at the counter
-    stops the application before anything is stored (DESIGN.md: a rule broken at submission is a 400;
+    stops the application before anything is stored (docs/service.md, "Refusal": a rule broken at submission is a 400;
     status ``rejected`` comes only from a decision after submission)."""
     co_owner_iins = {p.iin for p in co_owners}
     for consent in consents:
@@ -712,6 +713,32 @@ def _check_case(
     return registrations
 
 
+def _check_portal_subjects(
+    *,
+    applicant: Person,
+    subjects: list[Person],
+    registrations: dict[str, Any],
+    errors: dict[str, list[ValidationError]],
+) -> None:
+    """The portal names only the residents ``rules.portal_resident_refusal`` lets it: the form and the list
+    of residents ask the same function, so what they offer is what is accepted here."""
+    open_cases = selectors.open_cases_by_registration(registration_ids=[r.pk for r in registrations.values()])
+    for index, person in enumerate(subjects):
+        registration = registrations.get(person.iin)
+        if registration is None:
+            continue  # already refused above
+        refusal = rules.portal_resident_refusal(
+            category=person.category,
+            is_applicant=person.pk == applicant.pk,
+            kind=registration.kind,
+            open_case_number=open_cases.get(registration.pk, ""),
+        )
+        if refusal is not None:
+            errors.setdefault(f"subjects[{index}]", []).append(
+                ValidationError(refusal.message, code=refusal.code)
+            )
+
+
 def _verified_signature(
     *,
     field: str,
@@ -873,7 +900,11 @@ def application_submit(
     if errors:
         raise _invalid(errors)
     subject_persons = [persons[iin] for iin in subjects]
-    if channel != Channel.PORTAL:
+    if channel == Channel.PORTAL:
+        _check_portal_subjects(
+            applicant=applicant, subjects=subject_persons, registrations=registrations, errors=errors
+        )
+    else:
         _check_documents(
             case_type=case_type,
             documents=parsed_documents,

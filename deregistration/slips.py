@@ -24,10 +24,10 @@ from django.utils.translation import gettext as _
 
 from citizens.audit import audit_log
 from citizens.constants import IdentityDocumentType, Sex
+from citizens.countries import country_names
 
 from . import rules
 from .constants import CaseType, Channel, DocumentType, NotificationKind, SlipStatus, SubjectOutcome
-from .countries import country_names
 from .errors import Conflict, NotFound, Unavailable
 from .models import ApplicationSubject, DepartureSlip
 from .notifications import notify

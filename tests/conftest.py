@@ -92,7 +92,7 @@ def identity_document():
 
 
 def walk_in_documents(case_type, subjects, *, today=None):
-    """A complete checklist for a walk-in case naming these persons (SERVICE.md, "Documents")."""
+    """A complete checklist for a walk-in case naming these persons (docs/service.md, "Three kinds of case")."""
     today = today or timezone.localdate()
     documents = [identity_document()]
     if case_type == "owner_application":
@@ -136,7 +136,7 @@ def walk_in_documents(case_type, subjects, *, today=None):
 @pytest.fixture(scope="session")
 def seal_files(tmp_path_factory):
     """The issuer's seal for departure slips: a throwaway CA and a "State Corporation" certificate, as files."""
-    from deregistration import pki
+    from devtools import pki
 
     directory = tmp_path_factory.mktemp("seal")
     ca = pki.make_ca("Test NCA Root")
@@ -191,3 +191,32 @@ def walk_in_case(actor, household, *, complete=False, **options):
 
     application = submit_walk_in(actor, household, **options).application
     return application_complete(actor=actor, application=application) if complete else application
+
+
+def run_at_once(*calls, timeout: float = 60):
+    """Run each call in its own thread and database connection, all released together; return each call's
+    result or the exception it raised. A thread still running after ``timeout`` seconds fails the test."""
+    import threading
+
+    from django.db import close_old_connections, connection
+
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def worker(index, call):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = call()
+        except Exception as exc:
+            outcomes[index] = exc
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert not any(thread.is_alive() for thread in threads), f"a call still runs after {timeout} s"
+    return outcomes

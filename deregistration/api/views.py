@@ -20,20 +20,19 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from citizens import selectors as register
 from citizens.audit import audit_log, reads_note
 from deregistration import selectors, services
 from deregistration.constants import ConsentDecision, Role
 from deregistration.errors import NotFound
 from deregistration.roles import role_of
 from deregistration.slips import slip_by_code, slip_issue, slip_pdf
+from deregistration.tokens import api_token_issue
 
 from . import schema
 from .permissions import IsCitizen, IsStaff
@@ -106,7 +105,13 @@ class TokenView(ApiView):
         operation_id="auth_token_create",
         tags=["auth"],
         summary="Get an API token",
-        description="A citizen's username is their IIN. Throttled per client address.",
+        description=(
+            "A citizen's username is their IIN. The token is valid for `API_TOKEN_HOURS` (12 by default) and "
+            "until the account's password changes; each sign-in gives a new one. "
+            "Throttled per client address. After too many wrong passwords "
+            "for one account or from one client address, sign-in is locked for a while: `429` with "
+            "`code: locked_out` and `Retry-After`, the same answer whether the account exists or not."
+        ),
         auth=[],
         request=TokenRequestSerializer,
         responses={200: TokenSerializer, **schema.errors(400, 429)},
@@ -115,22 +120,33 @@ class TokenView(ApiView):
                 "Citizen", value={"username": "800315300018", "password": "••••••••"}, request_only=True
             ),
             OpenApiExample(
-                "Token", value={"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}, response_only=True
+                "Token", value={"token": "kq3Yx0pU1v8m2c4PZl5d7sWjN9aT6bGeRfHiQo0yXuA"}, response_only=True
             ),
             *schema.error_examples(429),
+            OpenApiExample(
+                "429: Locked out",
+                value={
+                    "code": "locked_out",
+                    "detail": "Too many failed sign-in attempts. Try again in 15 minutes.",
+                    "retry_after": 900,
+                },
+                response_only=True,
+                status_codes=["429"],
+            ),
         ],
     )
     def post(self, request: Request) -> Response:
         data = parse(TokenRequestSerializer, request.data)
+        # Through Django's authenticate with the request, so that django-axes counts and locks (config.security).
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None:
             raise ValidationError(
                 {"non_field_errors": [_("Unable to log in with the given username and password.")]},
                 code="invalid_credentials",
             )
-        token, _created = Token.objects.get_or_create(user=user)
+        token = api_token_issue(user=user)
         audit_log(actor=user, action="auth.token", target=user)
-        return Response(TokenSerializer({"token": token.key}).data)
+        return Response(TokenSerializer({"token": token}).data)
 
 
 class MeView(ApiView):
@@ -198,7 +214,22 @@ class DwellingListView(ApiView):
                                     "full_name": "Сәрсенбаева Әйгерім Серікқызы",
                                     "kind": "permanent",
                                     "registered_on": "2018-06-01",
-                                }
+                                    "portal_can_deregister": True,
+                                    "reason": None,
+                                },
+                                {
+                                    "iin": "900101400013",
+                                    "full_name": "Petrova Anna",
+                                    "kind": "permanent",
+                                    "registered_on": "2020-02-10",
+                                    "portal_can_deregister": False,
+                                    "reason": {
+                                        "code": "channel_not_allowed",
+                                        "message": "Foreigners, stateless persons and refugees are deregistered "
+                                        "only by the migration service: apply to the migration service (the "
+                                        "service provider) at a State Corporation office.",
+                                    },
+                                },
                             ],
                         }
                     ],
@@ -211,8 +242,10 @@ class DwellingListView(ApiView):
         ],
     )
     def get(self, request: Request) -> Response:
-        dwellings = register.dwellings_owned_by(person=request.user.person)
-        return self.paginated(self.paginate_queryset(dwellings), DwellingSerializer)
+        page = self.paginate_queryset(selectors.dwellings_owned(actor=request.user))
+        return self.paginated(
+            selectors.with_residents(dwellings=page, actor=request.user), DwellingSerializer
+        )
 
 
 # --- applications -----------------------------------------------------------------------------------------

@@ -5,9 +5,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from citizens.demo import demo_population
 from citizens.models import Dwelling, Ownership, Person, Registration
 from citizens.population import PopulationImportError, population_import
+from devtools.demo import demo_population
 
 pytestmark = pytest.mark.django_db
 
@@ -179,6 +179,11 @@ def test_an_import_updates_a_changed_person_only():
         (
             lambda d: d["persons"].append(copy.deepcopy(d["persons"][0])),
             "persons[2] (IIN 800315300018): iin:",
+        ),
+        (
+            # Three capital letters, but no country of ISO 3166-1.
+            lambda d: d["persons"][1].update(citizenship="ABC", category="foreign_resident"),
+            "persons[1] (IIN 850722400028): citizenship:",
         ),
     ],
 )

@@ -1,4 +1,4 @@
-"""Co-owners' consent given at the counter (DESIGN.md, domain invariants): in person with the co-owner's
+"""Co-owners' consent given at the counter (docs/service.md, "Co-owners"): in person with the co-owner's
 identity document, or by a notarised consent; recorded by the operator with the walk-in owner's application."""
 
 import datetime as dt

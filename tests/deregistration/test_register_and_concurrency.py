@@ -1,15 +1,13 @@
 """ХҚТ ТП АЖ is append-only, and concurrent completions deregister exactly once (PostgreSQL, real threads)."""
 
-import threading
-
 import pytest
-from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from deregistration import rules
 from deregistration.errors import Conflict
 from deregistration.models import Application, RegistryRecord, RegistryRecordImmutable
 from deregistration.services import application_complete
-from tests.conftest import submit_walk_in, walk_in_case
+from tests.conftest import run_at_once, submit_walk_in, walk_in_case
 
 
 def submit(operator, household, subjects=None, case_type="owner_application"):
@@ -48,29 +46,6 @@ def test_a_delete_through_raw_sql_fails_on_postgresql(record):
 def test_audit_events_cannot_be_rewritten_on_postgresql(record):
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE citizens_auditevent SET action = 'nothing'")
-
-
-def run_at_once(*calls):
-    """Run each call in its own thread and database connection, released together; return results or errors."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except Exception as exc:
-            outcomes[index] = exc
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 @pytest.mark.postgres

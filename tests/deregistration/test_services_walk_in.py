@@ -1,4 +1,4 @@
-"""The rules of SERVICE.md for walk-in cases (State Corporation and the migration service), each with the test
+"""The rules of docs/service.md for walk-in cases (State Corporation and the migration service), each with the test
 that breaks it."""
 
 import datetime as dt
@@ -661,6 +661,12 @@ def test_a_withdrawn_consent_to_personal_data_refuses_on_the_third_ground(househ
     )
     assert rejected.rejection_ground == RefusalGround.NO_PERSONAL_DATA_CONSENT
     assert rejected.rejection_reason_code == "personal_data_consent_withdrawn"
+
+
+def test_every_signature_failure_is_an_unreliable_document():
+    from deregistration.eds import errors as eds_errors
+
+    assert {rules.ground_for(code) for code in eds_errors.MESSAGES} == {RefusalGround.UNRELIABLE_DOCUMENTS}
 
 
 def test_every_ground_of_article_19_is_reachable_by_an_operator():

@@ -11,7 +11,7 @@ from deregistration import pdf, rules
 from deregistration.errors import Conflict, NotAllowed, NotFound, Unavailable
 from deregistration.models import DepartureSlip
 from deregistration.slips import normalise_code, slip_by_code, slip_issue, slip_pdf
-from tests.conftest import walk_in_case
+from tests.conftest import walk_in_case, walk_in_documents
 
 pytestmark = pytest.mark.django_db
 
@@ -223,3 +223,29 @@ def test_a_second_issue_of_an_issued_slip_is_a_conflict_not_a_failure(household,
     with pytest.raises(Conflict):
         slip_issue(actor=operator, subject=application.subjects.get())
     assert statuses(application) == [("issued", "")]
+
+
+def test_a_person_leaving_for_spain_gets_a_slip_naming_spain(household, operator):
+    documents = walk_in_documents("emigration", [household.tenant])
+    documents[1]["country"] = "ESP"  # outside the hand-written list of 23 countries the slip knew before
+    application = complete(
+        operator, household, "emigration", [household.tenant], applicant=household.tenant, documents=documents
+    )
+    text = text_of(slip_pdf(actor=operator, slip=DepartureSlip.objects.get(subject__application=application)))
+    assert "Испания Патшалығы" in text
+    assert "Королевство Испания" in text
+    assert "ESP" not in text
+
+
+def test_a_destination_that_is_no_iso_country_is_refused(household, operator):
+    from django.core.exceptions import ValidationError
+
+    documents = walk_in_documents("emigration", [household.tenant])
+    documents[1]["country"] = "ABC"
+    with pytest.raises(ValidationError) as excinfo:
+        walk_in_case(
+            operator, household, case_type="emigration", applicant=household.tenant, documents=documents
+        )
+    [error] = excinfo.value.error_dict["documents[1].country"]
+    assert error.code == "invalid_document"
+    assert error.params == {"document": "police_emigration_certificate"}

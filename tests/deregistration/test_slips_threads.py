@@ -4,16 +4,16 @@ by two threads at a time in one process, and every PDF comes out whole, readable
 from __future__ import annotations
 
 import threading
+from functools import partial
 from io import BytesIO
 
 import pytest
-from django.db import connection
 from pypdf import PdfReader
 
 from deregistration import pdf
 from deregistration.models import DepartureSlip
 from deregistration.slips import slip_issue, slip_pdf
-from tests.conftest import walk_in_case
+from tests.conftest import run_at_once, walk_in_case
 from tests.deregistration.slip_samples import make_slip
 from tests.factories import PersonFactory, RegistrationFactory
 
@@ -44,31 +44,6 @@ def weasyprint_entries(monkeypatch):
     return state
 
 
-def run_together(work, arguments):
-    """Run ``work(argument)`` in one thread per argument, all released at the same moment; the results and
-    the exceptions, in the arguments' order."""
-    start = threading.Barrier(len(arguments))
-    results: list = [None] * len(arguments)
-    failures: list = [None] * len(arguments)
-
-    def run(index, argument):
-        try:
-            start.wait()
-            results[index] = work(argument)
-        except BaseException as exc:  # reported below, in the test's thread
-            failures[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(arguments)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a render hung"
-    return results, failures
-
-
 def text_of(document: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(BytesIO(document)).pages)
 
@@ -82,8 +57,8 @@ def test_slips_rendered_from_several_threads_are_each_whole(weasyprint_entries, 
     def render_and_seal(data):
         return pdf.seal_pdf(pdf.render_slip_pdf(data))
 
-    documents, failures = run_together(render_and_seal, slips)
-    assert failures == [None] * THREADS
+    documents = run_at_once(*(partial(render_and_seal, data) for data in slips), timeout=120)
+    assert not [d for d in documents if isinstance(d, Exception)], documents
     assert weasyprint_entries["calls"] == THREADS
     assert weasyprint_entries["most"] == 1  # never two renders at once in this process
     for data, document in zip(slips, documents, strict=True):
@@ -108,8 +83,8 @@ def test_staff_issuing_slips_from_several_threads_get_each_their_own_whole_slip(
     application = walk_in_case(operator, household, subjects=movers, complete=True)
     subjects = list(application.subjects.select_related("person").order_by("position"))
 
-    slips, failures = run_together(lambda subject: slip_issue(actor=operator, subject=subject), subjects)
-    assert failures == [None] * THREADS
+    slips = run_at_once(*(partial(slip_issue, actor=operator, subject=s) for s in subjects), timeout=120)
+    assert not [s for s in slips if isinstance(s, Exception)], slips
     assert weasyprint_entries["most"] == 1
     assert DepartureSlip.objects.count() == THREADS
     assert set(application.subjects.values_list("slip_status", flat=True)) == {"issued"}

@@ -62,7 +62,9 @@ def staff_page(browser, live_server):
         username = f"{role}-e2e"
         staff_account_create(username=username, role=role, password=PASSWORD, validate=False)
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-        context.set_default_timeout(90_000)  # a slip is rendered and sealed on completion; CI machines are busy
+        context.set_default_timeout(
+            90_000
+        )  # a slip is rendered and sealed on completion; CI machines are busy
         contexts.append(context)
         page = context.new_page()
         page.goto(live_server.url + "/admin/login/")

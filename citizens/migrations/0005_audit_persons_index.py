@@ -21,6 +21,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("citizens", "0002_audit_append_only")]
+    dependencies = [("citizens", "0004_merge_citizenship_and_invisible_characters")]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]
