@@ -553,3 +553,21 @@ def test_the_services_missing_document_error_lands_on_that_documents_block(as_ro
     form_block = next(b for b in screen.blocks if b.doc_type == "owner_application_form")
     assert "Missing document" in " ".join(form_block.form.non_field_errors())
     assert not screen.form.non_field_errors()
+
+
+def test_an_owner_of_two_dwellings_picks_the_one_first(as_role):
+    home = make_household()
+    second = make_household()
+    OwnershipFactory(dwelling=second.dwelling, person=home.owner)
+    client = as_role("operator")
+    url, chooser = open_screen(client, "owner_application", home.owner)
+    page = chooser.content.decode()
+    assert f"?dwelling={second.dwelling.pk}" in page
+    assert 'id="intake"' not in page
+    screen = client.get(url, {"dwelling": second.dwelling.pk})
+    assert second.tenant.full_name in screen.content.decode()
+    response = client.post(
+        f"{url}?dwelling={second.dwelling.pk}", complete_owner_documents(screen, subjects=[second.tenant.iin])
+    )
+    assert response.status_code == 302
+    assert Application.objects.get().dwelling == second.dwelling
