@@ -38,6 +38,7 @@ from django.utils import timezone  # noqa: E402
 
 from citizens.iin import make_iin  # noqa: E402
 from citizens.models import AuditEvent, Dwelling, Person, Registration  # noqa: E402
+from citizens.population import DWELLING_FIELDS  # noqa: E402
 from deregistration.accounts import staff_account_create  # noqa: E402
 from deregistration.models import Application  # noqa: E402
 
@@ -130,24 +131,7 @@ def load(persons: int, audit: int) -> None:
     dwellings = persons // 3
     copy(
         "citizens_dwelling",
-        [
-            "address_code",
-            "kato",
-            "postcode",
-            "region",
-            "region_ru",
-            "district",
-            "district_ru",
-            "locality",
-            "locality_ru",
-            "street",
-            "street_ru",
-            "block",
-            "building",
-            "apartment",
-            "created_at",
-            "updated_at",
-        ],
+        ["address_code", *DWELLING_FIELDS, "created_at", "updated_at"],
         (
             (
                 f"09{n:014d}",
