@@ -48,10 +48,11 @@ lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# The README's screenshots of the portal (tests/e2e/test_screenshots.py), at 360 px and 1280 px.
+# The README's screenshots of the portal (tests/e2e/test_screenshots.py), at 360 px and 1280 px, and of the
+# back-office at 1280 px (tests/e2e/test_backoffice.py, taken along its browser journeys).
 SCREENSHOTS_LANGUAGE ?= en
 screenshots: install-test system-deps messages
-	SCREENSHOTS_DIR=docs/screenshots SCREENSHOTS_LANGUAGE=$(SCREENSHOTS_LANGUAGE) $(VENV)/bin/pytest tests/e2e/test_screenshots.py -q
+	SCREENSHOTS_DIR=docs/screenshots SCREENSHOTS_LANGUAGE=$(SCREENSHOTS_LANGUAGE) $(VENV)/bin/pytest tests/e2e/test_screenshots.py tests/e2e/test_backoffice.py -q
 
 # The .po files are the source; the compiled .mo files are built here, not committed.
 messages: $(VENV)/.installed

@@ -1,14 +1,27 @@
-"""The back-office views of the population register: read-only, every staff read audit-logged.
+"""The back-office views of the population register: read-only, every staff read audit-logged, fast on millions
+of rows.
 
 Nobody edits the register here, not even the superuser: it is loaded and corrected by ``import_population``
 (validated, all or nothing) and ended only by the service's deregistrations (citizens.admin_base).
+
+At national scale (25 M persons and registrations) every list is one query per page with its related rows
+joined (``BigListMixin``: no ``COUNT(*)``), sorted only by an indexed column, and searched by an exact,
+indexed value: the whole IIN (``iin__exact``: ``=`` on the unique index; ``iexact`` would wrap the column in
+``UPPER()`` and scan, NOTES.md) or the whole address code. Filters offer fixed choices, never a ``SELECT
+DISTINCT`` over the table.
 """
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .admin_base import ReadOnlyInline, ServiceOnlyAdmin
+from .admin_lists import BigListMixin, RegionFilter
+from .audit import reads_note
+from .iin import is_valid_iin
 from .models import AuditEvent, Dwelling, Ownership, Person, Registration
+from .selectors import audit_reads_of, person_get, rows_of_person_or_dwelling
 
 
 class OwnershipInline(ReadOnlyInline):
@@ -28,13 +41,14 @@ class RegistrationInline(ReadOnlyInline):
 
 
 @admin.register(Person)
-class PersonAdmin(ServiceOnlyAdmin):
+class PersonAdmin(BigListMixin, ServiceOnlyAdmin):
     list_display = ["iin", "last_name", "first_name", "patronymic", "birth_date", "category"]
-    list_filter = ["category", "sex"]
+    list_filter = ["category"]
     # Exact match only: an IIN is looked up whole, through its unique index (NOTES.md: iexact skips it).
     search_fields = ["iin__exact"]
     search_help_text = _("Search by the full 12-digit IIN.")
-    show_full_result_count = False
+    ordering = ["iin"]  # the unique index: a page is an index range, whatever the size of the register
+    sortable_by = ("iin",)
     readonly_fields = ["account", "created_at", "updated_at"]
     fieldsets = [
         (
@@ -57,27 +71,39 @@ class PersonAdmin(ServiceOnlyAdmin):
 
 
 @admin.register(Dwelling)
-class DwellingAdmin(ServiceOnlyAdmin):
+class DwellingAdmin(BigListMixin, ServiceOnlyAdmin):
     list_display = ["address_code", "kato", "region", "locality", "street", "building", "apartment"]
-    list_filter = ["region"]
+    list_filter = [RegionFilter]
     search_fields = ["address_code__exact"]
     search_help_text = _("Search by the full address register code (РКА).")
-    show_full_result_count = False
+    ordering = ["address_code"]
+    sortable_by = ("address_code",)
     inlines = [OwnershipInline, RegistrationInline]
 
 
+class PersonOrAddressSearch:
+    """Search a person's rows by the whole IIN or the whole address code, each on its own index: an ``OR``
+    of ``person.iin = …`` and ``dwelling.address_code = …`` across two joins would scan the table."""
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return rows_of_person_or_dwelling(queryset, term=term), False
+
+
 @admin.register(Ownership)
-class OwnershipAdmin(ServiceOnlyAdmin):
+class OwnershipAdmin(PersonOrAddressSearch, BigListMixin, ServiceOnlyAdmin):
     list_display = ["dwelling", "person", "share", "since", "until"]
     list_select_related = ["dwelling", "person"]
     search_fields = ["person__iin__exact", "dwelling__address_code__exact"]
     search_help_text = _("Search by the owner's full IIN or the full address code.")
     autocomplete_fields = ["person", "dwelling"]
-    show_full_result_count = False
+    ordering = ["-id"]
 
 
 @admin.register(Registration)
-class RegistrationAdmin(ServiceOnlyAdmin):
+class RegistrationAdmin(PersonOrAddressSearch, BigListMixin, ServiceOnlyAdmin):
     list_display = ["person", "dwelling", "kind", "registered_on", "valid_until", "ended_on", "end_reason"]
     list_filter = ["kind", "end_reason"]
     list_select_related = ["person", "dwelling"]
@@ -85,12 +111,70 @@ class RegistrationAdmin(ServiceOnlyAdmin):
     search_help_text = _("Search by the person's full IIN or the full address code.")
     autocomplete_fields = ["person", "dwelling"]
     readonly_fields = ["ended_on", "end_reason", "ended_by_application"]
-    show_full_result_count = False
+    ordering = ["-id"]
+
+
+class ReadKindFilter(admin.SimpleListFilter):
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [("read", _("Reads of persons' data")), ("write", _("Changes"))]
+
+    def queryset(self, request, queryset):
+        reads = r"\.(view|list)$"
+        if self.value() == "read":
+            return queryset.filter(action__regex=reads)
+        if self.value() == "write":
+            return queryset.exclude(action__regex=reads)
+        return queryset
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ServiceOnlyAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_id"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["object_id__exact"]
-    show_full_result_count = False
+class AuditEventAdmin(BigListMixin, ServiceOnlyAdmin):
+    """Who read or changed whose data, and when: the supervisor's log. Search by a person's full IIN to see
+    who read that person's data, or by a staff member's username to see what they read."""
+
+    list_display = ["at", "actor", "action", "page", "persons_count", "rows"]
+    list_select_related = ["actor"]
+    list_filter = [ReadKindFilter]
+    search_fields = ["actor__username__exact"]
+    search_help_text = _("A person's full 12-digit IIN (who read their data), or a staff member's username.")
+    ordering = ["-at", "-id"]
+    fields = ["at", "actor", "action", "object_type", "object_id", "page", "query", "rows", "persons"]
+    readonly_fields = fields
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if is_valid_iin(term):
+            person = person_get(iin=term)
+            if person is None:
+                return queryset.none(), False
+            return queryset & audit_reads_of(person=person), False
+        return super().get_search_results(request, queryset, term)
+
+    @admin.display(description=_("page"))
+    def page(self, obj: AuditEvent) -> str:
+        return obj.details.get("page", "")
+
+    @admin.display(description=_("rows"))
+    def rows(self, obj: AuditEvent) -> str:
+        return obj.details.get("rows", "")
+
+    @admin.display(description=_("query"))
+    def query(self, obj: AuditEvent) -> str:
+        return ", ".join(f"{k}={v}" for k, v in (obj.details.get("query") or {}).items())
+
+    @admin.display(description=_("persons"))
+    def persons_count(self, obj: AuditEvent) -> int:
+        return len(obj.details.get("persons") or [])
+
+    @admin.display(description=_("persons whose data was shown"))
+    def persons(self, obj: AuditEvent) -> str:
+        shown = list(Person.objects.filter(pk__in=obj.details.get("persons") or []).order_by("iin"))
+        reads_note(None, shown)  # their names are shown here: noted in this request's audit row
+        return format_html_join(
+            ", ",
+            '<a href="{}">{} ({})</a>',
+            ((reverse("admin:citizens_person_change", args=[p.pk]), p.full_name, p.iin) for p in shown),
+        ) or format_html("—")

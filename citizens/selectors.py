@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Prefetch, QuerySet
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
 
 from .constants import RegistrationKind
-from .models import Dwelling, Ownership, Person, Registration
+from .models import AuditEvent, Dwelling, Ownership, Person, Registration
 
 
 def person_get(*, iin: str) -> Person | None:
@@ -74,6 +76,41 @@ def dwellings_owned_by(*, person: Person) -> QuerySet[Dwelling]:
         .order_by("address_code")
         .distinct()
     )
+
+
+def audit_reads_of(*, person: Person) -> QuerySet[AuditEvent]:
+    """The audit rows of staff reads that showed this person's data (one object or a list), newest first.
+
+    A read names the persons it showed in ``details["persons"]`` (``citizens.audit``); PostgreSQL looks them up
+    with JSON containment, SQLite (development) with a pattern over the same list.
+    """
+    shown = Q(object_type=Person._meta.label_lower, object_id=str(person.pk))
+    queryset = AuditEvent.objects.filter(action__regex=r"\.(view|list)$")
+    if connection.vendor == "postgresql":
+        shown |= Q(details__persons__contains=[person.pk])
+    else:
+        queryset = queryset.annotate(_persons=KeyTextTransform("persons", "details"))
+        shown |= Q(_persons__regex=rf"(^|[\[,\s]){person.pk}([,\]\s]|$)")
+    return queryset.filter(shown).select_related("actor").order_by("-at", "-id")
+
+
+def active_registrations_of(*, person: Person) -> QuerySet[Registration]:
+    """The person's active registrations, each with its dwelling, the permanent one first."""
+    return (
+        Registration.objects.active()
+        .filter(person=person)
+        .select_related("dwelling")
+        .order_by("kind", "-registered_on")
+    )
+
+
+def rows_of_person_or_dwelling(queryset: QuerySet, *, term: str) -> QuerySet:
+    """The rows of ``queryset`` (registrations, ownerships) of the person with this exact IIN or of the dwelling
+    with this exact address code. Both are looked up first on their unique indexes, so that the rows are found
+    on the foreign-key indexes (an ``OR`` across joins, or of subqueries, would scan the table)."""
+    person_ids = list(Person.objects.filter(iin=term).values_list("pk", flat=True))
+    dwelling_ids = list(Dwelling.objects.filter(address_code=term).values_list("pk", flat=True))
+    return queryset.filter(Q(person_id__in=person_ids) | Q(dwelling_id__in=dwelling_ids))
 
 
 def latest_permanent_registration(*, person: Person) -> Registration | None:

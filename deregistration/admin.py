@@ -1,71 +1,13 @@
-"""The back-office's read views of cases and of the ХҚТ ТП АЖ register (actions come with the back-office).
-
-Every page is read-only and audited (citizens.admin_base): a case changes only through the services."""
+"""The back-office (the Django admin): its pages live in ``deregistration.backoffice``; importing them here
+registers them with the admin site."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from citizens.admin_base import ReadOnlyInline, ServiceOnlyAdmin, ServiceOnlyHistoryAdmin
+from .backoffice import case, registry  # noqa: F401
 
-from .models import (
-    Application,
-    ApplicationDocument,
-    ApplicationSubject,
-    Consent,
-    DepartureSlip,
-    RegistryRecord,
-)
-
-
-class SubjectInline(ReadOnlyInline):
-    model = ApplicationSubject
-    fields = ["person", "outcome", "registry_record"]
-    readonly_fields = fields
-
-
-class DocumentInline(ReadOnlyInline):
-    model = ApplicationDocument
-    fields = ["type", "number", "issued_on", "issued_by", "holder_iin", "court", "case_number", "in_force_on"]
-    readonly_fields = fields
-
-
-class ConsentInline(ReadOnlyInline):
-    model = Consent
-    fields = ["co_owner", "decision", "expires_at", "decided_at"]
-    readonly_fields = fields
-
-
-@admin.register(Application)
-class ApplicationAdmin(ServiceOnlyHistoryAdmin):
-    list_display = ["number", "case_type", "channel", "status", "submitted_at", "deadline_at", "completed_at"]
-    list_filter = ["status", "case_type", "channel"]
-    search_fields = ["number__exact", "applicant__iin__exact"]
-    list_select_related = ["applicant"]
-    show_full_result_count = False
-    inlines = [SubjectInline, DocumentInline, ConsentInline]
-    readonly_fields = [f.name for f in Application._meta.fields if f.name != "signed_request"]
-    exclude = ["signed_request"]
-
-
-@admin.register(RegistryRecord)
-class RegistryRecordAdmin(ServiceOnlyAdmin):
-    list_display = [
-        "recorded_at",
-        "iin",
-        "last_name",
-        "first_name",
-        "address_code",
-        "case_type",
-        "application_number",
-    ]
-    list_filter = ["case_type", "channel"]
-    search_fields = ["iin__exact", "application_number__exact"]
-    show_full_result_count = False
-
-
-@admin.register(DepartureSlip)
-class DepartureSlipAdmin(ServiceOnlyAdmin):
-    list_display = ["number", "issued_at", "subject"]
-    list_select_related = ["subject"]
-    search_fields = ["number__exact"]
-    show_full_result_count = False
-    exclude = ["verification_code"]
+admin.site.site_header = _("Back-office: deregistration from the place of residence")
+admin.site.site_title = _("Back-office")
+admin.site.index_title = _("Back-office")
+# The back-office's own links head every page; the admin's side bar would take a third of a 1280-pixel screen.
+admin.site.enable_nav_sidebar = False

@@ -8,4 +8,9 @@ class DeregistrationConfig(AppConfig):
     verbose_name = _("Deregistration")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from . import checks  # noqa: F401  (registers the deployment's key-material checks)
+        from .roles import sync_role_groups
+
+        post_migrate.connect(sync_role_groups, sender=self, dispatch_uid="deregistration.sync_role_groups")

@@ -23,6 +23,18 @@ class Status(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+# The statuses of a case that is still open: waiting for consents or for an operator.
+OPEN_STATUSES = (Status.AWAITING_CONSENT, Status.SUBMITTED)
+
+
+class QueueScope(models.TextChoices):
+    """Which cases the back-office's list shows: one's own queue first."""
+
+    MINE = "mine", _("My queue")
+    OPEN = "open", _("All open cases")
+    ALL = "all", _("All cases")
+
+
 class SubjectOutcome(models.TextChoices):
     PENDING = "pending", _("Pending")
     DEREGISTERED = "deregistered", _("Deregistered")

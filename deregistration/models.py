@@ -18,6 +18,7 @@ from citizens.constants import IdentityDocumentType, RegistrationEndReason
 from citizens.models import Dwelling, Person, Registration
 
 from .constants import (
+    OPEN_STATUSES,
     CaseType,
     Channel,
     ConsentDecision,
@@ -82,6 +83,7 @@ class Application(models.Model):
         permissions = [
             ("act_state_corporation", _("Can process citizens' cases (State Corporation, portal)")),
             ("act_service_provider", _("Can process cases of foreigners, stateless persons and refugees")),
+            ("view_dashboard", _("Can see the supervisor's dashboard")),
         ]
         indexes = [models.Index(fields=["status", "deadline_at"], name="application_queue")]
         constraints = [
@@ -128,7 +130,7 @@ class Application(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (Status.AWAITING_CONSENT, Status.SUBMITTED)
+        return self.status in OPEN_STATUSES
 
 
 class ApplicationSubject(models.Model):
@@ -441,3 +443,47 @@ class DepartureSlip(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class DocumentScan(models.Model):
+    """A scan of a document presented at the desk, stored privately (never served directly) under a generated
+    name, its type read from its content."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="scans", verbose_name=_("application")
+    )
+    document = models.ForeignKey(
+        ApplicationDocument,
+        on_delete=models.CASCADE,
+        related_name="scans",
+        verbose_name=_("document"),
+    )
+    content_type = models.CharField(
+        _("file type"),
+        max_length=30,
+        choices=[("application/pdf", "PDF"), ("image/jpeg", "JPEG"), ("image/png", "PNG")],
+    )
+    file_name = models.CharField(_("stored file"), max_length=200, unique=True)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("attached by"),
+    )
+    uploaded_at = models.DateTimeField(_("attached at"))
+
+    class Meta:
+        verbose_name = _("scan of a document")
+        verbose_name_plural = _("scans of documents")
+        ordering = ["application", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_type__in=["application/pdf", "image/jpeg", "image/png"]),
+                name="scan_content_type_allowed",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} ({self.get_content_type_display()})"

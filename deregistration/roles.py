@@ -11,6 +11,8 @@ from .constants import Role
 
 STAFF_ROLES = (Role.OPERATOR, Role.MIGRATION, Role.SUPERVISOR)
 
+# What every staff member reads: the population register (to identify the person across the desk), every case,
+# its parts, the ХҚТ ТП АЖ records and the slips. Reading never lets anyone change anything.
 _READ = [
     "citizens.view_person",
     "citizens.view_dwelling",
@@ -22,29 +24,52 @@ _READ = [
     "deregistration.view_consent",
     "deregistration.view_registryrecord",
     "deregistration.view_departureslip",
+    "deregistration.view_documentscan",
 ]
+# Taking cases at the desk: open a case (intake) and act on it (complete, reject, issue a slip). Which cases a
+# role may act on is the service's check (``rules.ROLE_CHANNELS``); the "act_*" permissions name it for the admin.
 _PROCESS = ["deregistration.add_application", "deregistration.change_application"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
+    # Citizens' cases at the State Corporation (and the portal's, when one needs a hand).
     Role.OPERATOR: [*_READ, *_PROCESS, "deregistration.act_state_corporation"],
+    # Foreigners', stateless persons' and refugees' cases (the service provider).
     Role.MIGRATION: [*_READ, *_PROCESS, "deregistration.act_service_provider"],
-    Role.SUPERVISOR: [*_READ, "citizens.view_auditevent"],
+    # Reads everything, including who read whose data, and the dashboard; changes nothing.
+    Role.SUPERVISOR: [*_READ, "citizens.view_auditevent", "deregistration.view_dashboard"],
 }
 
 
 @transaction.atomic
 def ensure_role_groups() -> dict[str, Group]:
     """Create or update one group per staff role with exactly the role's permissions."""
+    wanted: dict[str, set[str]] = {role: set(ROLE_PERMISSIONS[role]) for role in STAFF_ROLES}
+    every = set().union(*wanted.values())
+    found = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type").filter(
+            content_type__app_label__in={d.split(".")[0] for d in every},
+            codename__in={d.split(".")[1] for d in every},
+        )
+    }
+    missing = every - set(found)
+    if missing:
+        raise Permission.DoesNotExist(f"permissions not migrated yet: {', '.join(sorted(missing))}")
     groups = {}
     for role in STAFF_ROLES:
         group, _created = Group.objects.get_or_create(name=role.value)
-        wanted = []
-        for dotted in ROLE_PERMISSIONS[role]:
-            app_label, codename = dotted.split(".")
-            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-        group.permissions.set(wanted)
+        group.permissions.set([found[dotted] for dotted in sorted(wanted[role])])
         groups[role] = group
     return groups
+
+
+def sync_role_groups(sender: Any, **kwargs: Any) -> None:
+    """After ``migrate``: keep the role groups' permissions what ``ROLE_PERMISSIONS`` says (a new permission
+    reaches existing accounts without re-creating them). Skipped while the permissions are not all there."""
+    try:
+        ensure_role_groups()
+    except Permission.DoesNotExist:
+        return
 
 
 def role_of(user: Any) -> Role | None:

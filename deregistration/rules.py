@@ -386,3 +386,67 @@ END_REASON_FOR_CASE: dict[str, RegistrationEndReason] = {
 def slip_is_issued(*, case_type: str, requested: bool) -> bool:
     """The departure slip is always issued to a person leaving the country, to others on request."""
     return case_type == CaseType.EMIGRATION or requested
+
+
+# --- The term as the back-office shows it --------------------------------------------------------------
+# A case whose term ends within this time is marked as near its deadline in the operators' queue.
+NEAR_DEADLINE = dt.timedelta(minutes=10)
+DEADLINE_OVERDUE = "overdue"
+DEADLINE_NEAR = "near"
+DEADLINE_ON_TIME = "on_time"
+
+
+def deadline_state(*, deadline_at: dt.datetime | None, now: dt.datetime) -> str:
+    """Where an open case stands against its 30-minute term: overdue, near (within ``NEAR_DEADLINE``), on time;
+    "" when its term has not started (co-owners have not all answered)."""
+    if deadline_at is None:
+        return ""
+    if deadline_at <= now:
+        return DEADLINE_OVERDUE
+    if deadline_at - now <= NEAR_DEADLINE:
+        return DEADLINE_NEAR
+    return DEADLINE_ON_TIME
+
+
+# --- What an operator picks from when refusing a case (OPERATOR_REJECTION_REASON_CHOICES above) ----------
+# Reasons that say nothing by themselves: the operator explains them in the comment.
+REASONS_NEEDING_COMMENT = frozenset({OTHER})
+
+
+# --- Scans of the documents, attached at the desk ----------------------------------------------------------
+# What a scan may be, told by its first bytes (never by its name): the signature of each format.
+SCAN_FORMATS: dict[str, tuple[bytes, tuple[str, ...]]] = {
+    "application/pdf": (b"%PDF-", (".pdf",)),
+    "image/jpeg": (b"\xff\xd8\xff", (".jpg", ".jpeg")),
+    "image/png": (b"\x89PNG\r\n\x1a\n", (".png",)),
+}
+SCAN_TYPE_NOT_ALLOWED = "scan_type_not_allowed"
+SCAN_NAME_MISMATCH = "scan_name_mismatch"
+SCAN_TOO_LARGE = "scan_too_large"
+SCAN_EMPTY = "scan_empty"
+
+
+def scan_content_type(head: bytes) -> str | None:
+    """The format of a file from its first bytes: PDF, JPEG or PNG; None for anything else."""
+    return next((kind for kind, (magic, _ext) in SCAN_FORMATS.items() if head.startswith(magic)), None)
+
+
+def scan_problem(*, name: str, head: bytes, size: int, max_size: int) -> tuple[str, str] | None:
+    """Why a scan cannot be attached, as (code, message); None when it can. The content decides the type; a
+    name whose extension says another type is refused too (a renamed file is a mistake or a trick)."""
+    if size == 0:
+        return SCAN_EMPTY, str(_("The file is empty."))
+    if size > max_size:
+        return SCAN_TOO_LARGE, str(
+            _("The file is larger than %(limit)s MB.") % {"limit": f"{max_size / 1_000_000:g}"}
+        )
+    kind = scan_content_type(head)
+    if kind is None:
+        return SCAN_TYPE_NOT_ALLOWED, str(_("Attach a PDF, JPEG or PNG file."))
+    extension = "." + name.rsplit(".", 1)[1].lower() if "." in name else ""
+    if extension and extension not in SCAN_FORMATS[kind][1]:
+        return SCAN_NAME_MISMATCH, str(
+            _("The file's content is %(kind)s but its name ends in %(extension)s.")
+            % {"kind": kind, "extension": extension}
+        )
+    return None

@@ -6,11 +6,17 @@ What an actor may not see is not found: the API answers 404, never 403, so numbe
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, models
+from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Substr, TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citizens import selectors as register
@@ -18,7 +24,7 @@ from citizens.audit import reads_note
 from citizens.models import Dwelling, Person, Registration
 
 from . import rules
-from .constants import Role, Status
+from .constants import OPEN_STATUSES, QueueScope, Role, Status
 from .errors import NotFound
 from .models import (
     Application,
@@ -29,6 +35,7 @@ from .models import (
     RegistryRecord,
 )
 from .roles import is_staff_role, role_of
+from .rules import ROLE_CHANNELS
 
 
 def _person_id(actor: Any) -> int | None:
@@ -52,7 +59,9 @@ def applications_visible_to(
     queryset = Application.objects.select_related("applicant", "dwelling").prefetch_related(
         Prefetch(
             "subjects",
-            queryset=ApplicationSubject.objects.select_related("person", "slip").order_by("position"),
+            queryset=ApplicationSubject.objects.select_related("person", "slip", "registry_record").order_by(
+                "position"
+            ),
         ),
         Prefetch("consents", queryset=Consent.objects.select_related("co_owner").order_by("id")),
     )
@@ -61,17 +70,33 @@ def applications_visible_to(
     if case_type:
         queryset = queryset.filter(case_type=case_type)
     if iin:
-        named = ApplicationSubject.objects.filter(application=OuterRef("pk"), person__iin=iin)
-        queryset = queryset.filter(Q(applicant__iin=iin) | Exists(named))
+        queryset = applications_naming(queryset, iin=iin)
     if slip_status:
-        slips = ApplicationSubject.objects.filter(application=OuterRef("pk"), slip_status=slip_status)
-        queryset = queryset.filter(Exists(slips))
+        queryset = applications_with_slip_status(queryset, slip_status=slip_status)
     role = role_of(actor)
     if is_staff_role(role):
         return queryset
     if role == Role.CITIZEN:
         return queryset.filter(applicant_id=actor.person.pk)
     return queryset.none()
+
+
+def applications_naming(queryset: QuerySet[Application], *, iin: str) -> QuerySet[Application]:
+    """The cases of ``queryset`` whose applicant or one of whose subjects has this IIN (exact). The person and
+    their cases are looked up first on their indexes: an ``OR`` with a subquery would scan every case."""
+    person_ids = list(Person.objects.filter(iin=iin).values_list("pk", flat=True))
+    named = list(
+        ApplicationSubject.objects.filter(person_id__in=person_ids).values_list("application_id", flat=True)
+    )
+    return queryset.filter(Q(applicant_id__in=person_ids) | Q(pk__in=named))
+
+
+def applications_with_slip_status(
+    queryset: QuerySet[Application], *, slip_status: str
+) -> QuerySet[Application]:
+    """The cases of ``queryset`` with a person whose slip is in this state (``failed``: to issue again)."""
+    slips = ApplicationSubject.objects.filter(application=OuterRef("pk"), slip_status=slip_status)
+    return queryset.filter(Exists(slips))
 
 
 def applications_list(*, actor: Any, **filters: str) -> QuerySet[Application]:
@@ -175,8 +200,6 @@ def slip_get(*, actor: Any, number: str) -> DepartureSlip:
 
 # --- The owner's dwellings and who may be named there -------------------------------------------------------
 
-OPEN_STATUSES = (Status.AWAITING_CONSENT, Status.SUBMITTED)
-
 
 def open_cases_by_registration(*, registration_ids: Iterable[int]) -> dict[int, str]:
     """For each registration that a case still being decided asks to end, that case's number (one query)."""
@@ -278,3 +301,282 @@ def deregistration_notice(*, actor: Any) -> Registration | None:
     if latest is None or latest.ended_on is None:
         return None
     return latest if latest.end_reason in set(rules.END_REASON_FOR_CASE.values()) else None
+
+
+# --- The back-office ------------------------------------------------------------------------------------------
+
+# Open cases: the oldest deadline first (cases still waiting for consents, with no term yet, after them, by the
+# time their co-owners must answer); every case: the newest first.
+QUEUE_ORDERING: dict[str, tuple[Any, ...]] = {
+    QueueScope.MINE: (
+        F("deadline_at").asc(nulls_last=True),
+        F("consent_expires_at").asc(nulls_last=True),
+        "submitted_at",
+        "id",
+    ),
+    QueueScope.ALL: ("-submitted_at", "-id"),
+}
+QUEUE_ORDERING[QueueScope.OPEN] = QUEUE_ORDERING[QueueScope.MINE]
+
+
+def applications_queue(*, actor: Any, scope: str = QueueScope.MINE) -> QuerySet[Application]:
+    """The back-office's list of cases, each with its applicant and dwelling in the same query.
+
+    ``mine``: the open cases of the channels the actor's role serves (a supervisor serves none and sees every
+    open case); ``open``: every open case; ``all``: every case. A list is a touch: cases whose consent window
+    has passed are refused first. Staff only; anyone else sees nothing.
+    """
+    role = role_of(actor)
+    if not is_staff_role(role):
+        return Application.objects.none()
+    _lapse_due_consents()
+    queryset = Application.objects.select_related("applicant", "dwelling")
+    if scope != QueueScope.ALL:
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
+    channels = ROLE_CHANNELS[role]
+    if scope == QueueScope.MINE and channels:
+        queryset = queryset.filter(channel__in=sorted(channels))
+    return queryset.order_by(*QUEUE_ORDERING.get(scope, QUEUE_ORDERING[QueueScope.MINE]))
+
+
+# --- A case's history -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One step in a case's life: when, by whom, to which part of the case, and what changed."""
+
+    at: dt.datetime
+    actor: str
+    part: str
+    event: str
+    changes: tuple[Change, ...] = ()
+
+
+# What each part's history shows; the rest (keys, fingerprints, signed documents) says nothing to a reader.
+_HISTORY_FIELDS = {
+    Application: (
+        "status",
+        "consent_expires_at",
+        "deadline_at",
+        "completed_at",
+        "processed_by",
+        "rejection_ground",
+        "rejection_reason_code",
+        "rejection_comment",
+    ),
+    ApplicationSubject: ("outcome", "registry_record"),
+    Consent: ("decision", "decided_at"),
+}
+
+
+def _shown(model: type[models.Model], name: str, value: Any, users: dict[int, str]) -> str:
+    if value in (None, ""):
+        return "—"
+    field = model._meta.get_field(name)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, dt.datetime):
+        return f"{timezone.localtime(value):%d.%m.%Y %H:%M:%S}"
+    if name == "processed_by":
+        return users.get(value, str(value))
+    if name == "registry_record":
+        return _("ХҚТ ТП АЖ record %(id)s") % {"id": value}
+    return str(value)
+
+
+def _who(user: Any) -> str:
+    return user.get_username() if user is not None else str(_("the service"))
+
+
+def application_history(*, application: Application) -> list[HistoryEntry]:
+    """Every change to a case, its persons and its co-owners' consents, and every slip issued, oldest first,
+    each with who made it (a staff member, the applicant or co-owner on the portal, or the service itself)."""
+    names = {s.pk: s.person.full_name for s in application.subjects.all()}
+    co_owners = {c.pk: c.co_owner.full_name for c in application.consents.all()}
+    versions = [
+        (Application, _("case"), Application.history.filter(id=application.pk)),
+        (ApplicationSubject, None, ApplicationSubject.history.filter(application_id=application.pk)),
+        (Consent, None, Consent.history.filter(application_id=application.pk)),
+    ]
+    rows = []
+    processed_by: set[int] = set()
+    for model, part, history in versions:
+        for version in history.select_related("history_user").order_by("history_date", "history_id"):
+            rows.append((model, part, version))
+            if model is Application and version.processed_by_id:
+                processed_by.add(version.processed_by_id)
+    users = dict(get_user_model().objects.filter(pk__in=processed_by).values_list("pk", "username"))
+    entries = []
+    previous: dict[tuple[type, int], Any] = {}
+    for model, part, version in rows:
+        key = (model, version.id)
+        label = part or (
+            _("person: %(name)s") % {"name": names.get(version.id, "")}
+            if model is ApplicationSubject
+            else _("co-owner's consent: %(name)s") % {"name": co_owners.get(version.id, "")}
+        )
+        fields = _HISTORY_FIELDS[model]
+        before = previous.get(key)
+        if before is None:
+            event = _("created")
+            changes = tuple(
+                Change(model._meta.get_field(f).verbose_name, "", _shown(model, f, _value(version, f), users))
+                for f in fields
+                if _value(version, f) not in (None, "")
+            )
+        else:
+            event = _("changed")
+            changes = tuple(
+                Change(
+                    model._meta.get_field(f).verbose_name,
+                    _shown(model, f, _value(before, f), users),
+                    _shown(model, f, _value(version, f), users),
+                )
+                for f in fields
+                if _value(before, f) != _value(version, f)
+            )
+        previous[key] = version
+        if before is None or changes:
+            entries.append(
+                HistoryEntry(version.history_date, _who(version.history_user), str(label), event, changes)
+            )
+    slips = DepartureSlip.objects.filter(subject__application=application).select_related(
+        "issued_by", "subject"
+    )
+    for slip in slips:
+        entries.append(
+            HistoryEntry(
+                slip.issued_at,
+                _who(slip.issued_by),
+                _("person: %(name)s") % {"name": names.get(slip.subject_id, "")},
+                _("departure slip %(number)s issued") % {"number": slip.number},
+            )
+        )
+    return sorted(entries, key=lambda e: e.at)
+
+
+def _value(version: Any, name: str) -> Any:
+    field = version._meta.get_field(name)
+    return getattr(version, field.attname)
+
+
+def application_reads(*, application: Application, limit: int = 200) -> list[Any]:
+    """Who opened this case's pages (staff reads, from the audit log), newest first; at most ``limit``."""
+    from citizens.models import AuditEvent
+
+    return list(
+        AuditEvent.objects.filter(
+            object_type=Application._meta.label_lower, object_id=str(application.pk), action__endswith=".view"
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+# --- The supervisor's dashboard: aggregates, each one query ---------------------------------------------------
+
+
+class _Median(models.Aggregate):
+    """PostgreSQL's median (``percentile_cont(0.5)``) of an interval."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = models.DurationField()
+
+
+@dataclass(frozen=True)
+class TermStats:
+    """How the cases completed in a period kept the term: how many, how many within it, the median time."""
+
+    completed: int
+    within_term: int
+    median: dt.timedelta | None
+
+    @property
+    def share_within_term(self) -> float | None:
+        return self.within_term / self.completed if self.completed else None
+
+
+def dashboard_cases_per_day(*, since: dt.date, until: dt.date) -> list[dict[str, Any]]:
+    """Cases submitted per day (Almaty time) from ``since`` to ``until``, by kind of case and channel:
+    ``[{"day", "case_type", "channel", "cases"}]``."""
+    start, end = _day_bounds(since, until)
+    return list(
+        Application.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
+        .annotate(day=TruncDate("submitted_at", tzinfo=timezone.get_current_timezone()))
+        .values("day", "case_type", "channel")
+        .annotate(cases=Count("id"))
+        .order_by("day", "case_type", "channel")
+    )
+
+
+def dashboard_term(*, since: dt.date, until: dt.date) -> dict[str, TermStats]:
+    """For the cases completed from ``since`` to ``until``, per channel and in all (key ""): how many, how many
+    within the 30-minute term (by their deadline), and the median time from the start of the term (submission,
+    or the last co-owner's consent) to completion."""
+    start, end = _day_bounds(since, until)
+    completed = Application.objects.filter(
+        status=Status.COMPLETED, completed_at__gte=start, completed_at__lt=end, deadline_at__isnull=False
+    )
+    term = dt.timedelta(minutes=settings.SERVICE_TERM_MINUTES)
+    late_by = ExpressionWrapper(F("completed_at") - F("deadline_at"), output_field=models.DurationField())
+    counts = {
+        row["channel"]: row
+        for row in completed.values("channel").annotate(
+            completed=Count("id"), within_term=Count("id", filter=Q(completed_at__lte=F("deadline_at")))
+        )
+    }
+    medians: dict[str, dt.timedelta | None] = {}
+    if connection.vendor == "postgresql":
+        for row in completed.values("channel").annotate(median=_Median(late_by)):
+            medians[row["channel"]] = row["median"] + term if row["median"] is not None else None
+        overall = completed.aggregate(median=_Median(late_by))["median"]
+        medians[""] = overall + term if overall is not None else None
+    else:  # SQLite (development): the same median, computed here
+        by_channel: dict[str, list[dt.timedelta]] = {}
+        for channel, late in completed.annotate(late_by=late_by).values_list("channel", "late_by"):
+            by_channel.setdefault(channel, []).append(late + term)
+        for channel, durations in by_channel.items():
+            medians[channel] = statistics.median(durations)
+        every = [d for durations in by_channel.values() for d in durations]
+        medians[""] = statistics.median(every) if every else None
+    stats = {
+        channel: TermStats(row["completed"], row["within_term"], medians.get(channel))
+        for channel, row in counts.items()
+    }
+    stats[""] = TermStats(
+        sum(s.completed for s in stats.values()), sum(s.within_term for s in stats.values()), medians.get("")
+    )
+    return stats
+
+
+def dashboard_open_by_region(*, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """The cases open now per region (KATO prefix), with how many of them are past their deadline:
+    ``[{"region", "open", "overdue"}]``, the most overdue first."""
+    now = now or timezone.now()
+    return list(
+        Application.objects.filter(status__in=OPEN_STATUSES)
+        .annotate(region=Substr("dwelling__kato", 1, 2))
+        .values("region")
+        .annotate(
+            open=Count("id"),
+            # Overdue as rules.deadline_state has it: a running term whose deadline has passed.
+            overdue=Count("id", filter=Q(status=Status.SUBMITTED, deadline_at__lte=now)),
+        )
+        .order_by("-overdue", "-open", "region")
+    )
+
+
+def _day_bounds(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(since, dt.time.min, tzinfo=zone)
+    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    return start, end

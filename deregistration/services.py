@@ -1315,7 +1315,7 @@ def application_reject(
             ValidationError(_("Choose one of the grounds of article 19."), code=rules.INVALID_INPUT)
         ]
     comment = (comment or "").strip()
-    if reason_code == rules.OTHER and not comment:
+    if reason_code in rules.REASONS_NEEDING_COMMENT and not comment:
         errors["comment"] = [ValidationError(_("Explain the reason in the comment."), code="required")]
     if errors:
         raise _invalid(errors)

@@ -167,12 +167,13 @@ def submit_walk_in(
     **extra,
 ):
     """Submit a walk-in case at the household's dwelling (by default the owner naming the tenant, with every
-    document of the checklist); returns the service's SubmitResult."""
-    from deregistration.services import application_submit
+    document of the checklist); returns the service's SubmitResult. ``scans={i: file}`` attaches scans of the
+    documents (``scans.application_submit_with_scans``)."""
+    from deregistration.scans import application_submit_with_scans
 
     subjects = subjects if subjects is not None else [household.tenant]
     applicant = applicant or household.owner
-    return application_submit(
+    return application_submit_with_scans(
         actor=actor,
         case_type=case_type,
         channel=channel,

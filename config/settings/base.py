@@ -170,6 +170,8 @@ CONTENT_SECURITY_POLICY = {
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 # Co-owners have this long to answer an owner's application (SERVICE.md: consents lapse after one hour).
 CONSENT_WINDOW_MINUTES = env.int("CONSENT_WINDOW_MINUTES", default=60)
+# Scans of documents attached at the desk (PDF, JPEG, PNG): the largest accepted, in bytes.
+SCAN_MAX_BYTES = env.int("SCAN_MAX_BYTES", default=10_000_000)
 # The passport's term: 30 minutes from the moment the documents are handed in.
 SERVICE_TERM_MINUTES = 30
 # Applicants' EDS: the trusted CA certificates (roots and intermediates) and the CA's CRL (PEM or DER).

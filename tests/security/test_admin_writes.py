@@ -32,7 +32,11 @@ def superuser(django_user_model):
 
 @pytest.fixture
 def completed(household, operator):
-    return walk_in_case(operator, household, complete=True, issue_slip=True)
+    """A completed case with a slip and a scan: every table of the admin has a row about the household's persons."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    scan = SimpleUploadedFile("id.pdf", b"%PDF-1.7\n%%EOF\n")
+    return walk_in_case(operator, household, complete=True, issue_slip=True, scans={0: scan})
 
 
 def snapshot() -> dict[str, list[dict]]:
