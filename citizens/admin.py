@@ -75,7 +75,7 @@ class DwellingAdmin(BigListMixin, ServiceOnlyAdmin):
     list_display = ["address_code", "kato", "region", "locality", "street", "building", "apartment"]
     list_filter = [RegionFilter]
     search_fields = ["address_code__exact"]
-    search_help_text = _("Search by the full address register code (РКА).")
+    search_help_text = _("Search by the full address registration code (РКА).")
     ordering = ["address_code"]
     sortable_by = ("address_code",)
     inlines = [OwnershipInline, RegistrationInline]

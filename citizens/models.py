@@ -34,7 +34,7 @@ ADDRESS_CODE_PATTERN = r"^[0-9]{10,20}$"
 validate_kato = RegexValidator(KATO_DIGITS, _("A KATO code has exactly 9 digits."), code="invalid_kato")
 validate_address_code = RegexValidator(
     ADDRESS_CODE_PATTERN,
-    _("An address register code (РКА) has 10 to 20 digits."),
+    _("An address registration code (РКА) has 10 to 20 digits."),
     code="invalid_address_code",
 )
 
@@ -128,7 +128,7 @@ class Dwelling(models.Model):
     """A dwelling as the Address Register knows it, by its registration code of address (РКА)."""
 
     address_code = models.CharField(
-        _("address register code (РКА)"), max_length=20, unique=True, validators=[validate_address_code]
+        _("address registration code (РКА)"), max_length=20, unique=True, validators=[validate_address_code]
     )
     kato = models.CharField(_("KATO code"), max_length=9, validators=[validate_kato])
     postcode = models.CharField(_("postcode"), max_length=10, blank=True, validators=[validate_plain_text])
@@ -186,7 +186,7 @@ class Dwelling(models.Model):
             self.building,
         ]
         if self.block:
-            parts.append(f"{'корпус' if russian else 'блок'} {self.block}")
+            parts.append(f"корпус {self.block}")
         if self.apartment:
             parts.append(f"{'кв.' if russian else 'пәтер'} {self.apartment}")
         # The locality repeats the region for the cities of republican significance (Алматы қаласы, Алматы).

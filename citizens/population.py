@@ -238,7 +238,9 @@ class _Importer:
         code = record.get("address_code")
         key = code if isinstance(code, str) else ""
         if not isinstance(code, str) or not code:
-            self.fail("dwellings", index, key, "address_code", _("The address register code is required."))
+            self.fail(
+                "dwellings", index, key, "address_code", _("The address registration code is required.")
+            )
             raise _Skip
         if code in self.dwellings:
             self.fail(

@@ -340,7 +340,7 @@ class RegistryRecord(models.Model):
     last_name = models.CharField(_("surname"), max_length=100)
     first_name = models.CharField(_("name"), max_length=100)
     patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
-    address_code = models.CharField(_("address register code (РКА)"), max_length=20)
+    address_code = models.CharField(_("address registration code (РКА)"), max_length=20)
     kato = models.CharField(_("KATO code"), max_length=9)
     address = models.CharField(_("address"), max_length=400)
     case_type = models.CharField(_("kind of case"), max_length=20, choices=CaseType.choices)

@@ -551,7 +551,7 @@ def _check_input(
     if (problem := iin_error(applicant_iin)) is not None:
         errors["applicant_iin"] = [problem]
     if not isinstance(address_code, str) or not address_code:
-        errors["address_code"] = [ValidationError(_("Enter the address register code."), code="required")]
+        errors["address_code"] = [ValidationError(_("Enter the address registration code."), code="required")]
     if not isinstance(subjects, list | tuple) or not subjects:
         errors["subjects"] = [
             ValidationError(_("Name at least one person to deregister."), code=rules.NO_SUBJECTS)
