@@ -6,7 +6,7 @@ and 173 have an official name ("Испания Патшалығы", "Корол�
 catalogue lacks a name (an older or newer release may), the Kazakh name falls back to the Russian one and the
 Russian to the English one, so that a document never shows a bare code for a real country.
 
-``XXX`` (stateless, used for citizenship) is not an ISO 3166-1 code; it has its own names here.
+``XXX`` (stateless, used for citizenship) is not an ISO 3166-1 code; its names come from the project's catalogues.
 """
 
 from __future__ import annotations
@@ -16,11 +16,14 @@ from functools import lru_cache
 
 import pycountry
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .constants import STATELESS
 
-STATELESS_NAMES = {"kk": "азаматтығы жоқ", "ru": "лицо без гражданства", "en": "stateless"}
+# What the citizenship cell says of a stateless person (the catalogues' wording: «азаматтығы жоқ», «без гражданства»).
+STATELESS_CITIZENSHIP = pgettext_lazy("citizenship", "stateless")
 INVALID_COUNTRY = "invalid_country"
 
 
@@ -50,7 +53,8 @@ def country_name(code: str, language: str) -> str:
     name; a name the language's catalogue lacks falls back to Russian (for Kazakh), then to English. An unknown
     code is shown as itself."""
     if code == STATELESS:
-        return STATELESS_NAMES[language]
+        with translation.override(language):
+            return str(STATELESS_CITIZENSHIP)
     country = pycountry.countries.get(alpha_3=code) if isinstance(code, str) else None
     if country is None:
         return code

@@ -35,8 +35,11 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
-from .constants import CaseType
+from citizens.constants import Sex
+
+from .constants import CaseType, DocumentType
 from .development import ensure_development_pki
 
 if TYPE_CHECKING:
@@ -49,7 +52,8 @@ FONT_SUFFIXES = frozenset({".ttf", ".otf", ".woff", ".woff2"})
 DISPLAY_TZ = ZoneInfo("Asia/Almaty")
 SEAL_FIELD_NAME = "IssuerSeal"
 SEAL_LOCATION = "Kazakhstan"
-SEAL_REASON = "Мекенжайдан кету парағы берілді / Адресный листок убытия выдан"
+# What the seal says it was made for, in both languages (pyHanko writes it into the signature).
+SLIP_ISSUED = gettext_lazy("Departure slip issued")
 # PDF/A-3u: archival, all fonts embedded, Unicode text. Measured with bench/bench_slip.py: about +10 ms on a
 # ~150 ms render and +4 KB (the sRGB output intent); the PAdES seal stays valid on it (see seal_pdf).
 PDF_VARIANT = "pdf/a-3u"
@@ -57,18 +61,28 @@ PDF_VARIANT = "pdf/a-3u"
 # name: the faces must come from static/fonts.
 FONT_FAMILY = "Slip DejaVu Sans"
 
-SEX_LABELS = {"male": ("ер", "мужской"), "female": ("әйел", "женский")}
+# The slip is printed in Kazakh and Russian side by side; every wording on it comes from the translation
+# catalogues (locale/), rendered once in each language: the template's labels through the ``bilingual`` tags,
+# the values below through ``in_both``.
+SLIP_LANGUAGES = ("kk", "ru")
+SEX_LABELS = {"male": Sex.MALE.label, "female": Sex.FEMALE.label}
 GROUND_LABELS = {
-    CaseType.OWNER_APPLICATION: ("Тұрғын үй иесінің өтініші", "Заявление собственника жилища"),
-    CaseType.EMIGRATION: (
-        "Қазақстан Республикасынан тыс жерге тұрақты тұруға кету",
-        "Выезд на постоянное жительство за пределы Республики Казахстан",
-    ),
-    CaseType.COURT_DECISION: (
-        "Тұрғын үй-жайды пайдалану құқығынан айыру туралы сот шешімі",
-        "Решение суда о лишении права пользования жилым помещением",
-    ),
+    CaseType.OWNER_APPLICATION: CaseType.OWNER_APPLICATION.label,
+    CaseType.EMIGRATION: CaseType.EMIGRATION.label,
+    CaseType.COURT_DECISION: DocumentType.COURT_DECISION.label,
 }
+
+
+def in_language(text: Any, language: str) -> str:
+    """``text`` (a lazy translation) in ``language``, whatever the active language is."""
+    with translation.override(language):
+        return str(text)
+
+
+def in_both(text: Any) -> tuple[str, str]:
+    """(Kazakh, Russian) of a lazy translation, as the slip prints it."""
+    kk, ru = (in_language(text, language) for language in SLIP_LANGUAGES)
+    return kk, ru
 
 
 # --- The slip's data ------------------------------------------------------------------------------------
@@ -322,8 +336,8 @@ def _bilingual(kk: str, ru: str) -> dict[str, str]:
 def slip_context(data: SlipData) -> dict[str, Any]:
     """The template context of a slip: the data plus the labels and values the template should not compute."""
     person, address, ground, destination = data.person, data.address_left, data.ground, data.destination
-    sex_kk, sex_ru = SEX_LABELS[person.sex]
-    ground_kk, ground_ru = GROUND_LABELS[CaseType(ground.case_type)]
+    sex_kk, sex_ru = in_both(SEX_LABELS[person.sex])
+    ground_kk, ground_ru = in_both(GROUND_LABELS[CaseType(ground.case_type)])
     return {
         "data": data,
         "font_family": FONT_FAMILY,
@@ -353,7 +367,8 @@ def slip_context(data: SlipData) -> dict[str, Any]:
 
 
 def render_slip_html(data: SlipData) -> str:
-    # Kazakh is the document's first language; labels are in both languages by design, not translated.
+    # Kazakh is the document's first language; the template prints every label in both languages itself
+    # (``{% bilingual %}``), whatever the language of the request that issues the slip.
     with translation.override("kk"):
         return render_to_string(SLIP_TEMPLATE, slip_context(data))
 
@@ -462,7 +477,7 @@ def seal_pdf(
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
         name=signer_name,
-        reason=SEAL_REASON,
+        reason=" / ".join(in_both(SLIP_ISSUED)),
         location=SEAL_LOCATION,
         certify=True,
         docmdp_permissions=MDPPerm.NO_CHANGES,

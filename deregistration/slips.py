@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from citizens.audit import audit_log
 from citizens.constants import IdentityDocumentType, Sex
@@ -38,29 +39,11 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # 32 symbols: 5 bits each, n
 CODE_GROUPS = 5  # 5 groups of 4: 100 bits, printed on the slip and typed by whoever checks it
 SLIP_FAILED = "slip_failed"  # a step other than rendering, sealing or storing failed (the case's data)
 
-ISSUER = (
-    "«Азаматтарға арналған үкімет» мемлекеттік корпорациясы",
-    "Государственная корпорация «Правительство для граждан»",
+# The issuing body printed on the slip, in both languages from the catalogues (glossary wording).
+ISSUER = gettext_lazy('State Corporation "Government for Citizens"')
+MIGRATION_ISSUER = gettext_lazy(
+    "Migration service of the Ministry of Internal Affairs of the Republic of Kazakhstan"
 )
-MIGRATION_ISSUER = ("ҚР ІІМ Көші-қон қызметі", "Миграционная служба МВД РК")
-CHANNELS = {
-    Channel.PORTAL: ("«Электрондық үкімет» веб-порталы", "Веб-портал «электронного правительства»"),
-    Channel.STATE_CORPORATION: ("Мемлекеттік корпорация", "Государственная корпорация"),
-    Channel.SERVICE_PROVIDER: (
-        "Көрсетілетін қызметті беруші (көші-қон қызметі)",
-        "Услугодатель (миграционная служба)",
-    ),
-}
-DOCUMENT_NAMES = {
-    IdentityDocumentType.ID_CARD: ("Жеке куәлік", "Удостоверение личности"),
-    IdentityDocumentType.PASSPORT: ("Паспорт", "Паспорт"),
-    IdentityDocumentType.RESIDENCE_PERMIT: ("Шетелдіктің тұруға ықтиярхаты", "Вид на жительство иностранца"),
-    IdentityDocumentType.STATELESS_CERTIFICATE: (
-        "Азаматтығы жоқ адамның куәлігі",
-        "Удостоверение лица без гражданства",
-    ),
-    IdentityDocumentType.REFUGEE_CERTIFICATE: ("Босқын куәлігі", "Удостоверение беженца"),
-}
 
 
 def slip_storage() -> FileSystemStorage:
@@ -93,7 +76,7 @@ def _slip_data(*, subject: ApplicationSubject, number: str, code: str, issued_at
     registration = subject.registration
     documents = {d.type: d for d in application.documents.all()}
     citizenship = country_names(person.citizenship)
-    doc_kk, doc_ru = DOCUMENT_NAMES[person.document_type]
+    doc_kk, doc_ru = pdf.in_both(IdentityDocumentType(person.document_type).label)
     destination = None
     if application.case_type == CaseType.EMIGRATION:
         cert = documents[DocumentType.POLICE_EMIGRATION_CERTIFICATE]
@@ -119,8 +102,8 @@ def _slip_data(*, subject: ApplicationSubject, number: str, code: str, issued_at
         ground = pdf.SlipGround(
             case_type=CaseType.OWNER_APPLICATION, owner_full_name=application.applicant.full_name
         )
-    issuer = MIGRATION_ISSUER if application.channel == Channel.SERVICE_PROVIDER else ISSUER
-    channel = CHANNELS[application.channel]
+    issuer = pdf.in_both(MIGRATION_ISSUER if application.channel == Channel.SERVICE_PROVIDER else ISSUER)
+    channel = pdf.in_both(Channel(application.channel).label)
     return pdf.SlipData(
         slip_number=number,
         issued_at=issued_at,
