@@ -43,7 +43,7 @@ from django.utils import timezone  # noqa: E402
 from lxml import etree  # noqa: E402
 from signxml import SignatureConfiguration, XMLVerifier  # noqa: E402
 
-from deregistration import eds, pki  # noqa: E402
+from deregistration import eds  # noqa: E402
 from deregistration.eds.backends import XmlDsigVerifier  # noqa: E402
 from deregistration.eds.certificates import (  # noqa: E402
     certificate_iin,
@@ -57,6 +57,7 @@ from deregistration.eds.certificates import (  # noqa: E402
 )
 from deregistration.eds.documents import parse_request  # noqa: E402
 from deregistration.eds.xmlsafe import load_untrusted_xml  # noqa: E402
+from devtools import pki  # noqa: E402
 
 ROUNDS = 5
 IIN = "800315300018"

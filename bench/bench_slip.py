@@ -44,7 +44,7 @@ BARE_PAGE = f"""<!doctype html><html lang="kk"><head><meta charset="utf-8"><titl
 
 def throwaway_seal(directory: Path) -> tuple[Path, Path, Path]:
     """A CA and a seal certificate under it from the demo PKI's building blocks, as PEM files: (key, cert, ca)."""
-    from deregistration import pki
+    from devtools import pki
 
     ca = pki.make_ca("Bench Root CA")
     seal = pki.make_seal_certificate(ca)

@@ -25,6 +25,7 @@ from .constants import (
 )
 from .countries import validate_citizenship
 from .iin import validate_iin
+from .text import validate_plain_text
 
 IIN_DIGITS = r"^[0-9]{12}$"
 KATO_DIGITS = r"^[0-9]{9}$"
@@ -40,11 +41,15 @@ validate_address_code = RegexValidator(
 
 class Person(models.Model):
     iin = models.CharField(_("IIN"), max_length=12, unique=True, validators=[validate_iin])
-    last_name = models.CharField(_("surname"), max_length=100)
-    first_name = models.CharField(_("name"), max_length=100)
-    patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
+    last_name = models.CharField(_("surname"), max_length=100, validators=[validate_plain_text])
+    first_name = models.CharField(_("name"), max_length=100, validators=[validate_plain_text])
+    patronymic = models.CharField(
+        _("patronymic"), max_length=100, blank=True, validators=[validate_plain_text]
+    )
     birth_date = models.DateField(_("date of birth"))
-    birth_place = models.CharField(_("place of birth"), max_length=200, blank=True)
+    birth_place = models.CharField(
+        _("place of birth"), max_length=200, blank=True, validators=[validate_plain_text]
+    )
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     citizenship = models.CharField(
         _("citizenship"),
@@ -56,9 +61,11 @@ class Person(models.Model):
     document_type = models.CharField(
         _("identity document"), max_length=30, choices=IdentityDocumentType.choices
     )
-    document_number = models.CharField(_("document number"), max_length=30)
+    document_number = models.CharField(_("document number"), max_length=30, validators=[validate_plain_text])
     document_issued_on = models.DateField(_("document issued on"))
-    document_issued_by = models.CharField(_("document issued by"), max_length=200)
+    document_issued_by = models.CharField(
+        _("document issued by"), max_length=200, validators=[validate_plain_text]
+    )
     account = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -124,18 +131,26 @@ class Dwelling(models.Model):
         _("address register code (РКА)"), max_length=20, unique=True, validators=[validate_address_code]
     )
     kato = models.CharField(_("KATO code"), max_length=9, validators=[validate_kato])
-    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
-    region = models.CharField(_("region"), max_length=150)
-    region_ru = models.CharField(_("region (Russian)"), max_length=150, blank=True)
-    district = models.CharField(_("district"), max_length=150, blank=True)
-    district_ru = models.CharField(_("district (Russian)"), max_length=150, blank=True)
-    locality = models.CharField(_("city or settlement"), max_length=150)
-    locality_ru = models.CharField(_("city or settlement (Russian)"), max_length=150, blank=True)
-    street = models.CharField(_("street"), max_length=200)
-    street_ru = models.CharField(_("street (Russian)"), max_length=200, blank=True)
-    block = models.CharField(_("block"), max_length=20, blank=True)
-    building = models.CharField(_("building"), max_length=20)
-    apartment = models.CharField(_("apartment"), max_length=20, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True, validators=[validate_plain_text])
+    region = models.CharField(_("region"), max_length=150, validators=[validate_plain_text])
+    region_ru = models.CharField(
+        _("region (Russian)"), max_length=150, blank=True, validators=[validate_plain_text]
+    )
+    district = models.CharField(_("district"), max_length=150, blank=True, validators=[validate_plain_text])
+    district_ru = models.CharField(
+        _("district (Russian)"), max_length=150, blank=True, validators=[validate_plain_text]
+    )
+    locality = models.CharField(_("city or settlement"), max_length=150, validators=[validate_plain_text])
+    locality_ru = models.CharField(
+        _("city or settlement (Russian)"), max_length=150, blank=True, validators=[validate_plain_text]
+    )
+    street = models.CharField(_("street"), max_length=200, validators=[validate_plain_text])
+    street_ru = models.CharField(
+        _("street (Russian)"), max_length=200, blank=True, validators=[validate_plain_text]
+    )
+    block = models.CharField(_("block"), max_length=20, blank=True, validators=[validate_plain_text])
+    building = models.CharField(_("building"), max_length=20, validators=[validate_plain_text])
+    apartment = models.CharField(_("apartment"), max_length=20, blank=True, validators=[validate_plain_text])
     owners = models.ManyToManyField(
         Person, through="Ownership", related_name="owned_dwellings", verbose_name=_("owners")
     )

@@ -6,3 +6,6 @@ class DeregistrationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "deregistration"
     verbose_name = _("Deregistration")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the deployment's key-material checks)

@@ -29,6 +29,7 @@ from .constants import (
     Status,
     SubjectOutcome,
 )
+from .tokens import ApiToken  # noqa: F401  (the API's tokens: a model of this app, kept with their functions)
 
 
 class Application(models.Model):

@@ -37,6 +37,7 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from .constants import CaseType
+from .development import ensure_development_pki
 
 if TYPE_CHECKING:
     from weasyprint import CSS
@@ -448,6 +449,7 @@ def seal_pdf(
     key = str(key_path or settings.SLIP_SEAL_KEY)
     cert = str(cert_path or settings.SLIP_SEAL_CERT)
     chain = _default_chain() if chain_paths is None else tuple(str(path) for path in chain_paths)
+    ensure_development_pki(key, cert, *chain)  # with DEBUG only: the development seal, on first need
     try:
         stamp = tuple(Path(path).stat().st_mtime for path in (key, cert, *chain))
     except OSError as exc:

@@ -8,6 +8,8 @@ from django.views.decorators.http import require_GET
 from .errors import NotFound
 from .slips import normalise_code, slip_by_code
 
+MAX_CODE_LENGTH = 64  # a printed code has 24 characters; anything much longer is not one
+
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
@@ -17,10 +19,19 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def verify_form(request: HttpRequest) -> HttpResponse:
     """The form to type a slip's verification code; the QR code leads straight to ``verify``."""
-    code = request.GET.get("code", "").strip()
-    if code:
-        return redirect("deregistration:verify", code=normalise_code(code))
-    return render(request, "deregistration/slip_verify.html", {"searched": False})
+    typed = request.GET.get("code", "").strip()
+    if not typed:
+        return render(request, "deregistration/slip_verify.html", {"searched": False})
+    code = normalise_code(typed)
+    if code and len(code) <= MAX_CODE_LENGTH:
+        return redirect("deregistration:verify", code=code)
+    # Nothing that could be a code (only dashes, say): the same answer as a code never issued.
+    return render(
+        request,
+        "deregistration/slip_verify.html",
+        {"searched": True, "code": typed[:MAX_CODE_LENGTH]},
+        status=404,
+    )
 
 
 @require_GET

@@ -136,7 +136,7 @@ def walk_in_documents(case_type, subjects, *, today=None):
 @pytest.fixture(scope="session")
 def seal_files(tmp_path_factory):
     """The issuer's seal for departure slips: a throwaway CA and a "State Corporation" certificate, as files."""
-    from deregistration import pki
+    from devtools import pki
 
     directory = tmp_path_factory.mktemp("seal")
     ca = pki.make_ca("Test NCA Root")

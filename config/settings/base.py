@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -34,16 +35,20 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "citizens",
     "deregistration",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A body over DATA_UPLOAD_MAX_MEMORY_SIZE under /api/: 413 in JSON, before anything reads it.
+    "config.security.ApiBodyLimitMiddleware",
+    # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -55,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout answer (config.security).
+    "axes.middleware.AxesMiddleware",
 ]
 
 # django-simple-history: past versions are shown, never restored (a revert would bypass the services; the admin
@@ -75,6 +82,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # CSP_NONCE: the nonce of this answer's policy, for a <script> or <style> that must be inline.
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -93,6 +102,11 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# django-axes first: a locked-out account or client address is refused before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "config.security.SignInLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -133,16 +147,37 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Content-Security-Policy (django-csp): scripts and styles from the portal's own static files only (or with this
+# answer's nonce), never inline; the signing page may reach NCALayer on the citizen's machine.
+NCALAYER_URL = "wss://127.0.0.1:13579"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF, NCALAYER_URL],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # --- The service's own settings -------------------------------------------------------------
 # The portal's public address, printed on slips (QR code and verification link).
-PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 # Co-owners have this long to answer an owner's application (SERVICE.md: consents lapse after one hour).
 CONSENT_WINDOW_MINUTES = env.int("CONSENT_WINDOW_MINUTES", default=60)
 # The passport's term: 30 minutes from the moment the documents are handed in.
 SERVICE_TERM_MINUTES = 30
 # Applicants' EDS: the trusted CA certificates (roots and intermediates) and the CA's CRL (PEM or DER).
-EDS_TRUST_ROOTS = env.str("EDS_TRUST_ROOTS", default=str(VAR_DIR / "pki" / "ca.pem"))
-EDS_CRL = env.str("EDS_CRL", default=str(VAR_DIR / "pki" / "ca.crl"))
+# With DEBUG, the demo CA in VAR_DIR/pki (made by seed_demo, or on first need); without, no default: the system
+# checks (deregistration.checks) stop the server until they are set.
+_DEV_PKI = VAR_DIR / "pki"
+EDS_TRUST_ROOTS = env.str("EDS_TRUST_ROOTS", default=str(_DEV_PKI / "ca.pem") if DEBUG else "")
+EDS_CRL = env.str("EDS_CRL", default=str(_DEV_PKI / "ca.crl") if DEBUG else "")
 # The signature verifier (deregistration.eds.backends): RSA XML-DSig here; a GOST adapter (e.g. NCANode) later.
 EDS_VERIFIER = env.str("EDS_VERIFIER", default="deregistration.eds.backends.XmlDsigVerifier")
 # A signed request must have been made within this many minutes of the server's clock.
@@ -150,24 +185,48 @@ EDS_MAX_CLOCK_SKEW_MINUTES = 10
 # The demo signer signs with demo citizens' keys; it exists for development only (DEBUG on).
 EDS_DEMO_SIGNER = env.bool("EDS_DEMO_SIGNER", default=DEBUG)
 EDS_DEMO_KEYS_DIR = Path(env.str("EDS_DEMO_KEYS_DIR", default=str(VAR_DIR / "pki" / "citizens")))
-# The issuer's seal on departure slips (a "State Corporation" certificate of the demo PKI by default).
-SLIP_SEAL_CERT = env.str("SLIP_SEAL_CERT", default=str(VAR_DIR / "pki" / "seal.pem"))
-SLIP_SEAL_KEY = env.str("SLIP_SEAL_KEY", default=str(VAR_DIR / "pki" / "seal.key.pem"))
-SLIP_SEAL_CHAIN = env.str("SLIP_SEAL_CHAIN", default=str(VAR_DIR / "pki" / "ca.pem"))
+# The issuer's seal on departure slips (PEM). With DEBUG, a development seal of the demo CA, made on first need;
+# without, no default (the system checks require them).
+SLIP_SEAL_CERT = env.str("SLIP_SEAL_CERT", default=str(_DEV_PKI / "seal.pem") if DEBUG else "")
+SLIP_SEAL_KEY = env.str("SLIP_SEAL_KEY", default=str(_DEV_PKI / "seal.key.pem") if DEBUG else "")
+SLIP_SEAL_CHAIN = env.str("SLIP_SEAL_CHAIN", default=str(_DEV_PKI / "ca.pem") if DEBUG else "")
+
+# How many proxies in front of the server may set X-Forwarded-For; the client address is read only through
+# them (config.security.client_ip). 0: the address of the connection itself.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Sign-in lockout (django-axes), counted in the database so that every server process sees it: after
+# AXES_FAILURE_LIMIT wrong passwords for one account, or from one client address, sign-in is refused there for
+# AXES_COOLOFF_MINUTES after the last failure (each attempt during the lockout starts the wait again).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+# Attempts hold usernames (IINs): no admin pages for them; `manage.py axes_reset_username IIN` unlocks one.
+AXES_ENABLE_ADMIN = False
+
+# Lifetime of an API token from POST /api/v1/auth/token/ (deregistration.tokens); a new sign-in gives a new one.
+API_TOKEN_HOURS = env.int("API_TOKEN_HOURS", default=12)
 
 REST_FRAMEWORK = {
     # Token first: its authenticate_header makes an anonymous call a 401 (session auth alone would give 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "deregistration.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["deregistration.api.parsers.JSONParser"],
+    # OPTIONS is not part of the API: 405, rather than DRF's description of each endpoint.
+    "DEFAULT_METADATA_CLASS": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "deregistration.api.pagination.KeysetPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "deregistration.api.exceptions.api_exception_handler",
+    # The throttles read the client address through config.security.client_ip; this says the same to DRF.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     # Throttles count in the default cache: with several server processes, point CACHES at a shared one.
     "DEFAULT_THROTTLE_RATES": {
         # POST /api/v1/auth/token/, per client address: the brake on password guessing.
@@ -206,6 +265,8 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Every handler of every logger masks 12-digit numbers (IINs) in every line (config.logmask).
+LOGGING_CONFIG = "config.logmask.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -34,6 +33,7 @@ from deregistration.constants import ConsentDecision, Role
 from deregistration.errors import NotFound
 from deregistration.roles import role_of
 from deregistration.slips import slip_by_code, slip_issue, slip_pdf
+from deregistration.tokens import api_token_issue
 
 from . import schema
 from .permissions import IsCitizen, IsStaff
@@ -106,7 +106,13 @@ class TokenView(ApiView):
         operation_id="auth_token_create",
         tags=["auth"],
         summary="Get an API token",
-        description="A citizen's username is their IIN. Throttled per client address.",
+        description=(
+            "A citizen's username is their IIN. The token is valid for `API_TOKEN_HOURS` (12 by default) and "
+            "until the account's password changes; each sign-in gives a new one. "
+            "Throttled per client address. After too many wrong passwords "
+            "for one account or from one client address, sign-in is locked for a while: `429` with "
+            "`code: locked_out` and `Retry-After`, the same answer whether the account exists or not."
+        ),
         auth=[],
         request=TokenRequestSerializer,
         responses={200: TokenSerializer, **schema.errors(400, 429)},
@@ -115,22 +121,33 @@ class TokenView(ApiView):
                 "Citizen", value={"username": "800315300018", "password": "••••••••"}, request_only=True
             ),
             OpenApiExample(
-                "Token", value={"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}, response_only=True
+                "Token", value={"token": "kq3Yx0pU1v8m2c4PZl5d7sWjN9aT6bGeRfHiQo0yXuA"}, response_only=True
             ),
             *schema.error_examples(429),
+            OpenApiExample(
+                "429: Locked out",
+                value={
+                    "code": "locked_out",
+                    "detail": "Too many failed sign-in attempts. Try again in 15 minutes.",
+                    "retry_after": 900,
+                },
+                response_only=True,
+                status_codes=["429"],
+            ),
         ],
     )
     def post(self, request: Request) -> Response:
         data = parse(TokenRequestSerializer, request.data)
+        # Through Django's authenticate with the request, so that django-axes counts and locks (config.security).
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None:
             raise ValidationError(
                 {"non_field_errors": [_("Unable to log in with the given username and password.")]},
                 code="invalid_credentials",
             )
-        token, _created = Token.objects.get_or_create(user=user)
+        token = api_token_issue(user=user)
         audit_log(actor=user, action="auth.token", target=user)
-        return Response(TokenSerializer({"token": token.key}).data)
+        return Response(TokenSerializer({"token": token}).data)
 
 
 class MeView(ApiView):

@@ -40,6 +40,7 @@ from signxml.algorithms import (
 )
 from signxml.exceptions import InvalidDigest, SignXMLException
 
+from ..development import ensure_development_pki
 from .certificates import check_revocation, load_crls, load_trust_anchors, verify_chain
 from .errors import (
     DIGEST_MISMATCH,
@@ -193,9 +194,11 @@ class XmlDsigVerifier:
         return VerifiedSignature(result.signed_xml, certificate, others)
 
     def verify_certificate_path(self, signature: VerifiedSignature, *, now: dt.datetime) -> None:
-        anchors = load_trust_anchors(self.trust_roots or settings.EDS_TRUST_ROOTS)
+        trust_roots, crl = self.trust_roots or settings.EDS_TRUST_ROOTS, self.crl or settings.EDS_CRL
+        ensure_development_pki(trust_roots, crl)  # with DEBUG only: the demo CA, on first need
+        anchors = load_trust_anchors(trust_roots)
         chain = verify_chain(signature.certificate, signature.other_certificates, anchors, at=now)
-        check_revocation(chain, load_crls(self.crl or settings.EDS_CRL), now=now)
+        check_revocation(chain, load_crls(crl), now=now)
 
 
 def get_verifier(

@@ -23,8 +23,6 @@ from signxml.algorithms import (
     SignatureMethod,
 )
 
-from deregistration.pki import citizen_cert_path, citizen_key_path
-
 from .errors import DemoKeyNotFound, DemoSignerDisabled
 from .xmlsafe import load_untrusted_xml
 
@@ -90,6 +88,11 @@ def demo_sign(xml: bytes | str, *, iin: str) -> bytes:
     """
     if not demo_signer_enabled():
         raise DemoSignerDisabled("The demo signer is available only with DEBUG and EDS_DEMO_SIGNER on.")
+    from devtools.pki import (  # development only: with DEBUG, never at import
+        citizen_cert_path,
+        citizen_key_path,
+    )
+
     keys_dir = Path(settings.EDS_DEMO_KEYS_DIR)
     try:
         cert_path, key_path = citizen_cert_path(keys_dir, iin), citizen_key_path(keys_dir, iin)

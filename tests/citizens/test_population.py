@@ -5,9 +5,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from citizens.demo import demo_population
 from citizens.models import Dwelling, Ownership, Person, Registration
 from citizens.population import PopulationImportError, population_import
+from devtools.demo import demo_population
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def manage(*args, **env):
+    """Run manage.py in a clean environment (no settings, database or key material of the test run) plus ``env``."""
     environment = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG"}
+        and not k.startswith(("SLIP_SEAL", "EDS_", "PUBLIC_BASE_URL"))
     }
     environment.update(env)
     return subprocess.run(
@@ -29,14 +31,6 @@ def manage(*args, **env):
 
 
 PRODUCTION = {"DJANGO_SETTINGS_MODULE": "config.settings.production", "ALLOWED_HOSTS": "dereg.example.kz"}
-
-
-def test_production_profile_passes_the_deployment_checks():
-    result = manage(
-        "check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=secrets.token_urlsafe(64), **PRODUCTION
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "no issues" in result.stdout
 
 
 @pytest.mark.parametrize("key", [DEV_SECRET_KEY, "", "short-key"])

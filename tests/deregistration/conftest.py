@@ -26,7 +26,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.utils import timezone
 
-from deregistration import eds, pki
+from deregistration import eds
+from devtools import pki
 
 APPLICANT_IIN = "800315300018"
 SUBJECT_IIN = "850722400028"

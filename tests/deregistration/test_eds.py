@@ -28,9 +28,10 @@ from lxml import etree
 from signxml import XMLSigner
 from signxml.algorithms import CanonicalizationMethod
 
-from deregistration import eds, pki
+from deregistration import eds
 from deregistration.eds import EDSError
 from deregistration.eds.xmlsafe import MAX_DOCUMENT_BYTES, guard_untrusted_xml, parse_untrusted_xml
+from devtools import pki
 
 from .conftest import ADDRESS_CODE, APPLICANT_IIN, OTHER_IIN, SUBJECT_IIN
 

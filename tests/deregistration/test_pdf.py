@@ -1,6 +1,6 @@
 """The departure slip PDF: what it says (as extractable text), how it is built, and its seal.
 
-No database: the slip is rendered from plain values. The PKI is made on the fly with deregistration.pki.
+No database: the slip is rendered from plain values. The PKI is made on the fly with devtools.pki.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from types import SimpleNamespace
 import pytest
 from pypdf import PdfReader
 
-from deregistration import pdf, pki
+from deregistration import pdf
+from devtools import pki
 from tests.deregistration.slip_samples import (
     COURT,
     EMIGRATION,

@@ -10,7 +10,8 @@ from cryptography import x509
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 from django.utils import timezone
 
-from deregistration import eds, pki
+from deregistration import eds
+from devtools import pki
 
 CITIZENS = [
     pki.CitizenIdentity("800315300018", "Ахметов", "Нұрлан", "Серікұлы"),

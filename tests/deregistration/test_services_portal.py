@@ -365,13 +365,13 @@ def _not_yet_valid(eds_pki, iin):
 
 
 def _unknown_ca(eds_pki, iin):
-    from deregistration import pki
+    from devtools import pki
 
     return {"signer": eds_pki.certificate(iin=iin, ca=pki.make_ca("Somebody Else's Root CA"))}
 
 
 def _self_signed(eds_pki, iin):
-    from deregistration import pki
+    from devtools import pki
 
     return {"signer": pki.make_self_signed_certificate(iin=iin, key=eds_pki.citizen_key)}
 

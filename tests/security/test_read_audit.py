@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.contrib import admin
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from citizens.audit import iin_digest, reads_note
 from citizens.models import AuditEvent, Dwelling, Ownership, Person, Registration
 from deregistration.models import Application, DepartureSlip, RegistryRecord
+from deregistration.tokens import api_token_issue
 from tests.conftest import citizen_account, walk_in_case
 
 pytestmark = pytest.mark.django_db
@@ -177,8 +177,7 @@ def test_a_refused_page_writes_no_read(client, household, django_user_model):
 
 def api_client(user) -> APIClient:
     client = APIClient()
-    token, _created = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=user)}")
     return client
 
 

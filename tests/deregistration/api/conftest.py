@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from deregistration.tokens import api_token_issue
 from tests.conftest import citizen_account, walk_in_case
 from tests.factories import DwellingFactory, OwnershipFactory, PersonFactory, RegistrationFactory
 
@@ -30,8 +30,7 @@ def client_for(user=None, **headers) -> APIClient:
     """An API client sending ``Authorization: Token …`` for ``user`` (anonymous without one)."""
     client = APIClient(**headers)
     if user is not None:
-        token, _created = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=user)}")
     return client
 
 

@@ -1,9 +1,11 @@
 """Authentication, the caller, the error format, languages, throttles and the API's own 404."""
 
+import hashlib
+
 import pytest
-from rest_framework.authtoken.models import Token
 
 from citizens.models import AuditEvent
+from deregistration.tokens import ApiToken
 
 from .conftest import API, client_for
 
@@ -70,7 +72,7 @@ def test_token_for_a_citizen_by_iin_and_password(owner_user, home):
     )
     assert response.status_code == 200
     token = response.json()["token"]
-    assert Token.objects.get(user=owner_user).key == token
+    assert ApiToken.objects.get(user=owner_user).digest == hashlib.sha256(token.encode()).hexdigest()
     me = client_for(HTTP_AUTHORIZATION=f"Token {token}").get(f"{API}/me/")
     assert me.json()["iin"] == home.owner.iin
     assert AuditEvent.objects.filter(action="auth.token", actor=owner_user).exists()
@@ -85,7 +87,7 @@ def test_token_with_a_wrong_password_is_400_and_names_no_user(owner_user, home):
     assert body["code"] == "invalid"
     assert body["reason_code"] == "invalid_credentials"
     assert list(body["errors"]) == ["non_field_errors"]
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_token_without_fields_names_each_field():

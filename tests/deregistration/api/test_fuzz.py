@@ -25,9 +25,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
+from deregistration.tokens import api_token_issue
 from tests.conftest import citizen_account
 
-from .conftest import client_for, new_home, walk_in
+from .conftest import new_home, walk_in
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +56,7 @@ def wsgi_in_test_transaction():
 
 
 def token_header(user) -> dict[str, str]:
-    client_for(user)  # makes the token
-    return {"Authorization": f"Token {user.auth_token.key}"}
+    return {"Authorization": f"Token {api_token_issue(user=user)}"}
 
 
 def test_every_operation_survives_fuzzing_and_answers_as_documented(operator, wsgi_in_test_transaction):

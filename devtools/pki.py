@@ -17,7 +17,8 @@ ever resolves them; they are there because validators such as pyhanko-certvalida
 certificates without them.
 
 Private keys are written with mode 0600 and are demo keys only: the demo signer that uses them is refused
-unless DEBUG is on (``deregistration.eds.demo_sign``).
+unless DEBUG is on (``deregistration.eds.demo_sign``). Development only: the product imports this module only
+with DEBUG on, and never at module level (``deregistration.development``).
 """
 
 from __future__ import annotations
@@ -36,8 +37,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
+from deregistration.checks import DEMO_CA_NAME
+
 RSA_KEY_SIZE = 2048
-DEMO_ROOT_NAME = "NCA RK DEMO ROOT"
+# The product's checks refuse a deployment that trusts this CA or seals with a certificate it issued.
+DEMO_ROOT_NAME = DEMO_CA_NAME
 DEMO_SEAL_NAME = "Мемлекеттік корпорация (DEMO)"
 DEMO_SEAL_ORGANIZATION = "«Азаматтарға арналған үкімет» мемлекеттік корпорациясы (DEMO)"
 DEMO_CRL_URL = "http://crl.demo.pki.invalid/nca_rsa.crl"

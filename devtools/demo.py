@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from .iin import make_iin
+from citizens.iin import make_iin
 
 # Kazakh surnames: (male form, female form).
 SURNAMES = [
