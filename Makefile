@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils gettext chromium
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test system-deps lint migrate seed messages clean
+.PHONY: run test install install-test system-deps lint migrate seed messages clean screenshots
 
 run: install messages
 	$(PY) manage.py migrate --noinput
@@ -47,6 +47,11 @@ install-test: $(VENV)/.installed-test
 lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The README's screenshots of the portal (tests/e2e/test_screenshots.py), at 360 px and 1280 px.
+SCREENSHOTS_LANGUAGE ?= en
+screenshots: install-test system-deps messages
+	SCREENSHOTS_DIR=docs/screenshots SCREENSHOTS_LANGUAGE=$(SCREENSHOTS_LANGUAGE) $(VENV)/bin/pytest tests/e2e/test_screenshots.py -q
 
 # The .po files are the source; the compiled .mo files are built here, not committed.
 messages: $(VENV)/.installed

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.db.models import Prefetch, QuerySet
 
+from .constants import RegistrationKind
 from .models import Dwelling, Ownership, Person, Registration
 
 
@@ -72,4 +73,14 @@ def dwellings_owned_by(*, person: Person) -> QuerySet[Dwelling]:
         )
         .order_by("address_code")
         .distinct()
+    )
+
+
+def latest_permanent_registration(*, person: Person) -> Registration | None:
+    """The person's most recent permanent registration, active or ended, with its dwelling."""
+    return (
+        Registration.objects.filter(person=person, kind=RegistrationKind.PERMANENT)
+        .select_related("dwelling")
+        .order_by("-registered_on", "-id")
+        .first()
     )

@@ -64,6 +64,7 @@ SLIP_ALREADY_ISSUED = "slip_already_issued"
 NOT_DEREGISTERED = "subject_not_deregistered"
 ROLE_NOT_ALLOWED = "role_not_allowed"
 NOT_YOUR_APPLICATION = "not_applicant"
+SUBJECT_IN_OPEN_CASE = "subject_in_open_case"  # already named in a case still being decided
 
 # The legal ground (Law on Public Services, art. 19) that each reason falls under.
 GROUND_FOR_REASON: dict[str, RefusalGround] = {
@@ -79,6 +80,7 @@ GROUND_FOR_REASON: dict[str, RefusalGround] = {
     NOT_LEAVING_PERSON: RefusalGround.REQUIREMENTS_NOT_MET,
     APPLICANT_NOT_LEAVING: RefusalGround.REQUIREMENTS_NOT_MET,
     CHILD_WITHOUT_ADULT: RefusalGround.REQUIREMENTS_NOT_MET,
+    SUBJECT_IN_OPEN_CASE: RefusalGround.REQUIREMENTS_NOT_MET,
     INVALID_CONSENT: RefusalGround.UNRELIABLE_DOCUMENTS,
     CO_OWNER_DECLINED: RefusalGround.REQUIREMENTS_NOT_MET,
     NOT_CO_OWNER: RefusalGround.REQUIREMENTS_NOT_MET,
@@ -204,6 +206,66 @@ def channel_refusal(*, case_type: str, channel: str, categories: Iterable[str]) 
             "application, on the portal."
         )
     )
+
+
+# --- Whom the portal can deregister (only citizens, never the applicant, permanent registrations) ---------------
+@dataclass(frozen=True)
+class PortalRefusal:
+    """Why the portal cannot deregister a resident, and where to go instead: a stable code and a message."""
+
+    code: str
+    message: str
+
+
+def portal_resident_refusal(
+    *, category: str, is_applicant: bool, kind: str, open_case_number: str = ""
+) -> PortalRefusal | None:
+    """Whether an owner can name this resident of their dwelling on the portal: None when they can.
+
+    ``category`` is the resident's recipient category, ``is_applicant`` whether the resident is the owner
+    applying, ``kind`` the kind of the registration to end, ``open_case_number`` the number of a case still
+    being decided that already names this registration ("" when none). The listing of residents, the
+    application form and the service's check of a portal submission all ask this one function.
+    """
+    if is_applicant:
+        return PortalRefusal(
+            APPLICANT_IS_SUBJECT,
+            str(
+                _(
+                    "You cannot deregister yourself on the owner's application. Your registration here ends "
+                    "when you register at your new address."
+                )
+            ),
+        )
+    if category != RecipientCategory.CITIZEN:
+        return PortalRefusal(
+            CHANNEL_NOT_ALLOWED,
+            str(
+                _(
+                    "Foreigners, stateless persons and refugees are deregistered only by the migration service: "
+                    "apply to the migration service (the service provider) at a State Corporation office."
+                )
+            ),
+        )
+    if kind != RegistrationKind.PERMANENT:
+        return PortalRefusal(
+            NOT_REGISTERED_HERE,
+            str(
+                _(
+                    "Only a temporary registration here: this service ends permanent registrations only. "
+                    "A temporary registration ends when its term runs out."
+                )
+            ),
+        )
+    if open_case_number:
+        return PortalRefusal(
+            SUBJECT_IN_OPEN_CASE,
+            str(
+                _("Already named in application %(number)s, which is still being decided.")
+                % {"number": open_case_number}
+            ),
+        )
+    return None
 
 
 # --- Documents (docs/service.md, "Three kinds of case") ---------------------------------------------------

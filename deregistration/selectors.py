@@ -5,14 +5,20 @@ What an actor may not see is not found: the API answers 404, never 403, so numbe
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from citizens import selectors as register
 from citizens.audit import reads_note
+from citizens.models import Dwelling, Person, Registration
 
-from .constants import Role
+from . import rules
+from .constants import Role, Status
 from .errors import NotFound
 from .models import (
     Application,
@@ -165,3 +171,110 @@ def slip_get(*, actor: Any, number: str) -> DepartureSlip:
         raise NotFound("not_found", _("No such departure slip."))
     reads_note(actor, [slip])
     return slip
+
+
+# --- The owner's dwellings and who may be named there -------------------------------------------------------
+
+OPEN_STATUSES = (Status.AWAITING_CONSENT, Status.SUBMITTED)
+
+
+def open_cases_by_registration(*, registration_ids: Iterable[int]) -> dict[int, str]:
+    """For each registration that a case still being decided asks to end, that case's number (one query)."""
+    rows = ApplicationSubject.objects.filter(
+        registration_id__in=list(registration_ids), application__status__in=OPEN_STATUSES
+    ).values_list("registration_id", "application__number")
+    return dict(rows)
+
+
+@dataclass(frozen=True)
+class Resident:
+    """A registration at an owner's dwelling, and whether the owner can name its holder on the portal."""
+
+    registration: Registration
+    refusal: rules.PortalRefusal | None
+
+    @property
+    def person(self) -> Person:
+        return self.registration.person
+
+    @property
+    def iin(self) -> str:
+        return self.registration.person.iin
+
+    @property
+    def full_name(self) -> str:
+        return self.registration.person.full_name
+
+    @property
+    def kind(self) -> str:
+        return self.registration.kind
+
+    @property
+    def registered_on(self) -> dt.date:
+        return self.registration.registered_on
+
+    @property
+    def portal_can_deregister(self) -> bool:
+        return self.refusal is None
+
+
+def dwellings_owned(*, actor: Any) -> Any:
+    """The dwellings the citizen owns now, with their owners and active registrations prefetched."""
+    person_id = _person_id(actor)
+    if person_id is None:
+        return Dwelling.objects.none()
+    return register.dwellings_owned_by(person=actor.person)
+
+
+def dwelling_owned(*, actor: Any, address_code: str) -> Dwelling:
+    """One dwelling the citizen owns now, with its residents (``with_residents``); NotFound otherwise."""
+    dwelling = dwellings_owned(actor=actor).filter(address_code=address_code).first()
+    if dwelling is None:
+        raise NotFound("not_found", _("You do not own a dwelling with this address code."))
+    return with_residents(dwellings=[dwelling], actor=actor)[0]
+
+
+def with_residents(*, dwellings: Sequence[Dwelling], actor: Any) -> Sequence[Dwelling]:
+    """Give each dwelling (from ``dwellings_owned``) ``residents``: its active registrations, each with
+    ``rules.portal_resident_refusal``'s verdict for this owner. One query for all the dwellings."""
+    person_id = _person_id(actor)
+    registrations = [r for dwelling in dwellings for r in dwelling.active_registrations]
+    open_cases = open_cases_by_registration(registration_ids=[r.pk for r in registrations])
+    for dwelling in dwellings:
+        dwelling.residents = [
+            Resident(
+                registration=registration,
+                refusal=rules.portal_resident_refusal(
+                    category=registration.person.category,
+                    is_applicant=registration.person_id == person_id,
+                    kind=registration.kind,
+                    open_case_number=open_cases.get(registration.pk, ""),
+                ),
+            )
+            for registration in dwelling.active_registrations
+        ]
+    return dwellings
+
+
+def application_submitted_with(*, actor: Any, idempotency_key: str) -> Application:
+    """The case the actor submitted with this idempotency key (the portal's draft key)."""
+    application = (
+        applications_visible_to(actor=actor)
+        .filter(submitted_by=actor, idempotency_key=idempotency_key)
+        .first()
+    )
+    if application is None:
+        raise NotFound("not_found", _("No such application."))
+    return application
+
+
+def deregistration_notice(*, actor: Any) -> Registration | None:
+    """The citizen's permanent registration that this service ended, while they have registered nowhere
+    since: the cabinet reminds them to register at their new address. None otherwise."""
+    person_id = _person_id(actor)
+    if person_id is None:
+        return None
+    latest = register.latest_permanent_registration(person=actor.person)
+    if latest is None or latest.ended_on is None:
+        return None
+    return latest if latest.end_reason in set(rules.END_REASON_FOR_CASE.values()) else None

@@ -35,7 +35,7 @@ from citizens.iin import iin_error
 from citizens.models import Dwelling, Person
 from citizens.services import registration_end, registrations_lock_active
 
-from . import eds, rules
+from . import eds, rules, selectors
 from .constants import (
     SURRENDERED_ID_CARD,
     CaseType,
@@ -713,6 +713,32 @@ def _check_case(
     return registrations
 
 
+def _check_portal_subjects(
+    *,
+    applicant: Person,
+    subjects: list[Person],
+    registrations: dict[str, Any],
+    errors: dict[str, list[ValidationError]],
+) -> None:
+    """The portal names only the residents ``rules.portal_resident_refusal`` lets it: the form and the list
+    of residents ask the same function, so what they offer is what is accepted here."""
+    open_cases = selectors.open_cases_by_registration(registration_ids=[r.pk for r in registrations.values()])
+    for index, person in enumerate(subjects):
+        registration = registrations.get(person.iin)
+        if registration is None:
+            continue  # already refused above
+        refusal = rules.portal_resident_refusal(
+            category=person.category,
+            is_applicant=person.pk == applicant.pk,
+            kind=registration.kind,
+            open_case_number=open_cases.get(registration.pk, ""),
+        )
+        if refusal is not None:
+            errors.setdefault(f"subjects[{index}]", []).append(
+                ValidationError(refusal.message, code=refusal.code)
+            )
+
+
 def _verified_signature(
     *,
     field: str,
@@ -874,7 +900,11 @@ def application_submit(
     if errors:
         raise _invalid(errors)
     subject_persons = [persons[iin] for iin in subjects]
-    if channel != Channel.PORTAL:
+    if channel == Channel.PORTAL:
+        _check_portal_subjects(
+            applicant=applicant, subjects=subject_persons, registrations=registrations, errors=errors
+        )
+    else:
         _check_documents(
             case_type=case_type,
             documents=parsed_documents,

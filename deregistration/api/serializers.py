@@ -107,11 +107,29 @@ class MeSerializer(serializers.Serializer):
 # --- dwellings --------------------------------------------------------------------------------------------
 
 
+class PortalRefusalSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text=_(
+            "applicant_is_subject (the owner themself), channel_not_allowed (not a citizen: the migration "
+            "service), not_registered_here (only a temporary registration), subject_in_open_case."
+        )
+    )
+    message = serializers.CharField(help_text=_("Why, and where to go instead; in the request's language."))
+
+
 class ResidentSerializer(serializers.Serializer):
-    iin = serializers.CharField(source="person.iin")
-    full_name = serializers.CharField(source="person.full_name")
+    """A ``selectors.Resident``: a registration at the dwelling and whether the portal can end it."""
+
+    iin = serializers.CharField()
+    full_name = serializers.CharField()
     kind = serializers.ChoiceField(choices=RegistrationKind.choices)
     registered_on = serializers.DateField()
+    portal_can_deregister = serializers.BooleanField(
+        help_text=_("Whether the owner can name this person in an application on the portal.")
+    )
+    reason = PortalRefusalSerializer(
+        source="refusal", allow_null=True, help_text=_("Why not, when the portal cannot; null when it can.")
+    )
 
 
 class DwellingSerializer(serializers.Serializer):
@@ -119,7 +137,10 @@ class DwellingSerializer(serializers.Serializer):
     kato = serializers.CharField()
     address = serializers.SerializerMethodField(help_text=_("One line, in the request's language."))
     owners = serializers.SerializerMethodField(help_text=_("The IINs of the current owners."))
-    residents = ResidentSerializer(source="active_registrations", many=True)
+    residents = ResidentSerializer(
+        many=True,
+        help_text=_("Everyone registered there now, each marked with whether the portal can take them."),
+    )
 
     def get_address(self, dwelling) -> str:
         return dwelling.address_line(get_language() or "kk")

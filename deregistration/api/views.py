@@ -26,7 +26,6 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from citizens import selectors as register
 from citizens.audit import audit_log, reads_note
 from deregistration import selectors, services
 from deregistration.constants import ConsentDecision, Role
@@ -215,7 +214,22 @@ class DwellingListView(ApiView):
                                     "full_name": "Сәрсенбаева Әйгерім Серікқызы",
                                     "kind": "permanent",
                                     "registered_on": "2018-06-01",
-                                }
+                                    "portal_can_deregister": True,
+                                    "reason": None,
+                                },
+                                {
+                                    "iin": "900101400013",
+                                    "full_name": "Petrova Anna",
+                                    "kind": "permanent",
+                                    "registered_on": "2020-02-10",
+                                    "portal_can_deregister": False,
+                                    "reason": {
+                                        "code": "channel_not_allowed",
+                                        "message": "Foreigners, stateless persons and refugees are deregistered "
+                                        "only by the migration service: apply to the migration service (the "
+                                        "service provider) at a State Corporation office.",
+                                    },
+                                },
                             ],
                         }
                     ],
@@ -228,8 +242,10 @@ class DwellingListView(ApiView):
         ],
     )
     def get(self, request: Request) -> Response:
-        dwellings = register.dwellings_owned_by(person=request.user.person)
-        return self.paginated(self.paginate_queryset(dwellings), DwellingSerializer)
+        page = self.paginate_queryset(selectors.dwellings_owned(actor=request.user))
+        return self.paginated(
+            selectors.with_residents(dwellings=page, actor=request.user), DwellingSerializer
+        )
 
 
 # --- applications -----------------------------------------------------------------------------------------

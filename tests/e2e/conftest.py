@@ -53,3 +53,7 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+# The test PKI of the service tests: NCALayer is faked with real signatures from it.
+from tests.deregistration.conftest import eds_pki, eds_session_pki  # noqa: E402, F401

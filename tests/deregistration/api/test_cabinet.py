@@ -27,6 +27,8 @@ def test_an_owner_sees_their_dwellings_with_the_residents(owner_user, home):
         "full_name": home.tenant.full_name,
         "kind": "permanent",
         "registered_on": "2018-06-01",
+        "portal_can_deregister": True,
+        "reason": None,
     }
 
 
