@@ -102,7 +102,7 @@ def test_answers_stored_before_counter_consents_were_given_on_the_portal(at):
 
 
 def test_a_deregistered_person_without_the_slip_the_case_called_for_is_failed(at):
-    apps = at([("deregistration", "0005_api_token")])
+    apps = at([("deregistration", "0004_surrendered_identity_document")])
     application, person = a_case(apps)
     Subject = apps.get_model("deregistration", "ApplicationSubject")
     Registration = apps.get_model("citizens", "Registration")
@@ -133,7 +133,7 @@ def test_a_deregistered_person_without_the_slip_the_case_called_for_is_failed(at
         size=1,
         issued_at=application.submitted_at,
     )
-    apps = at([("deregistration", "0006_subject_slip_status")])
+    apps = at([("deregistration", "0005_subject_slip_status")])
     rows = apps.get_model("deregistration", "ApplicationSubject").objects.order_by("position")
     assert [(s.slip_status, s.slip_error) for s in rows] == [
         ("issued", ""),
