@@ -247,7 +247,7 @@ def portal_resident_refusal(
                 )
             ),
         )
-    if kind != RegistrationKind.PERMANENT:
+    if not registration_is_ended_by_the_service(kind):
         return PortalRefusal(
             NOT_REGISTERED_HERE,
             str(

@@ -277,6 +277,8 @@ def _parse_document(
         doc.clean_fields(exclude=["application", *DOCUMENT_FIELDS_CHECKED_ABOVE])
     except ValidationError as exc:
         for name, problems in exc.error_dict.items():
+            if f"{where}.{name}" in errors:
+                continue  # already named above ("this field is required"): one message a field
             errors.setdefault(f"{where}.{name}", []).extend(
                 ValidationError(p.messages[0], code=rules.INVALID_DOCUMENT) for p in problems
             )

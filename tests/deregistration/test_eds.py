@@ -896,9 +896,12 @@ def test_demo_signer_signs_with_the_citizens_demo_key_when_allowed(eds_pki, sett
 
 
 @pytest.mark.parametrize("iin", ["900101300811", "../../../etc/passwd", "80031530001"])
-def test_demo_signer_without_a_key_for_that_iin(eds_pki, settings, iin):
+def test_demo_signer_without_a_key_for_that_iin(eds_pki, settings, iin, tmp_path):
     settings.DEBUG = True
     settings.EDS_DEMO_SIGNER = True
+    # A folder of its own: the session's folder holds a key for every IIN another test signed with, and the
+    # factories hand out IINs like 900101300811 too.
+    settings.EDS_DEMO_KEYS_DIR = tmp_path / "citizens"
 
     with pytest.raises(eds.DemoKeyNotFound):
         eds.demo_sign(eds_pki.request_xml(APPLICANT_IIN), iin=iin)

@@ -786,3 +786,12 @@ def test_a_court_decision_not_in_force_is_named(household, operator):
         submit(operator, household, case_type="court_decision", documents=documents)
     [error] = excinfo.value.error_dict["documents[1].in_force_on"]
     assert error.params == {"document": "court_decision"}
+
+
+@pytest.mark.parametrize("field", ["number", "issued_by"])
+def test_a_blank_required_field_is_named_once(field, household, operator):
+    documents = walk_in_documents("owner_application", [household.tenant])
+    documents[0] = {**documents[0], field: ""}
+    with pytest.raises(ValidationError) as excinfo:
+        submit(operator, household, documents=documents)
+    assert error_codes(excinfo)[f"documents[0].{field}"] == [rules.INVALID_DOCUMENT]
