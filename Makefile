@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils gettext chromium
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test system-deps lint migrate seed messages clean screenshots
+.PHONY: run test install install-test system-deps lint migrate seed messages makemessages clean screenshots
 
 run: install messages
 	$(PY) manage.py migrate --noinput
@@ -53,6 +53,12 @@ lint: install-test
 SCREENSHOTS_LANGUAGE ?= en
 screenshots: install-test system-deps messages
 	SCREENSHOTS_DIR=docs/screenshots SCREENSHOTS_LANGUAGE=$(SCREENSHOTS_LANGUAGE) $(VENV)/bin/pytest tests/e2e/test_screenshots.py tests/e2e/test_backoffice.py -q
+
+# Collect the translatable strings of the sources into locale/{kk,ru,en} (then translate the new ones in kk and ru).
+# tests/test_translations.py runs the same command into a temporary folder and fails on any string missing here.
+MAKEMESSAGES := makemessages -l kk -l ru -l en --ignore=.venv --ignore=tests --ignore=bench --ignore=docs --ignore=devtools --add-location=file --no-obsolete
+makemessages: $(VENV)/.installed
+	$(PY) manage.py $(MAKEMESSAGES)
 
 # The .po files are the source; the compiled .mo files are built here, not committed.
 messages: $(VENV)/.installed
