@@ -58,13 +58,19 @@ def bare_weasyprint_render(weasyprint, variant: str | None, html: str) -> Callab
     """``html`` through WeasyPrint's own API: its own FontConfiguration, the same @font-face files."""
     from weasyprint.text.fonts import FontConfiguration
 
-    font_config = FontConfiguration()
-    fonts = weasyprint.CSS(
-        string=pdf._font_faces_css(), base_url=pdf._fonts_base_url(), font_config=font_config
-    )
-    return lambda: weasyprint.HTML(string=html).write_pdf(
-        stylesheets=[fonts], font_config=font_config, pdf_variant=variant
-    )
+    with pdf.render_lock():  # WeasyPrint is not thread-safe: even here, one use at a time per process
+        font_config = FontConfiguration()
+        fonts = weasyprint.CSS(
+            string=pdf._font_faces_css(), base_url=pdf._fonts_base_url(), font_config=font_config
+        )
+
+    def render() -> bytes:
+        with pdf.render_lock():
+            return weasyprint.HTML(string=html).write_pdf(
+                stylesheets=[fonts], font_config=font_config, pdf_variant=variant
+            )
+
+    return render
 
 
 def median_seconds(action: Callable[[], object], runs: int) -> float:
