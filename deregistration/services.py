@@ -1236,22 +1236,15 @@ def _complete_automatically(application: Application) -> Application:
 
 
 def _issue_slips(*, actor: Any, application: Application) -> None:
-    """Make the departure slips the case calls for (its subjects whose slip is ``pending``). A failure here
-    never undoes the deregistration: the subject's ``slip_status`` says ``failed`` and staff issue it again
-    (``slip_issue``)."""
+    """Have the departure slips the case calls for made (its subjects whose slip is ``pending``): by a task
+    worker after the commit when a broker is configured, else here. A failure never undoes the
+    deregistration: the subject's ``slip_status`` says ``failed`` and staff issue it again (``slip_issue``)."""
     if application.status != Status.COMPLETED or not application.issue_slip:
         return
-    from .slips import slip_issue  # the PDF machinery loads only when a slip is issued
+    from .slips import slips_issue_later  # the PDF machinery loads only when a slip is issued
 
-    for subject in application.subjects.filter(slip_status=SlipStatus.PENDING):
-        try:
-            slip_issue(actor=actor, subject=subject, check_role=False)
-        except Exception:
-            logger.exception(
-                "departure slip for application %s, subject %s was not issued; it can be issued again",
-                application.number,
-                subject.pk,
-            )
+    pending = application.subjects.filter(slip_status=SlipStatus.PENDING).values_list("pk", flat=True)
+    slips_issue_later(actor=actor, subject_ids=list(pending))
 
 
 # --- Rejection ----------------------------------------------------------------------------------------------
