@@ -16,7 +16,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +31,7 @@ from .constants import CaseType, Channel, DocumentType, NotificationKind, SlipSt
 from .errors import Conflict, NotFound, Unavailable
 from .models import ApplicationSubject, DepartureSlip
 from .notifications import notify
+from .storage import AtomicFileSystemStorage
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +46,10 @@ MIGRATION_ISSUER = gettext_lazy(
 )
 
 
-def slip_storage() -> FileSystemStorage:
-    """Private storage: under MEDIA_ROOT, with no URL; files are read back only through ``slip_pdf``."""
-    return FileSystemStorage(location=settings.MEDIA_ROOT / "slips", base_url=None)
+def slip_storage() -> AtomicFileSystemStorage:
+    """Private storage: under MEDIA_ROOT, with no URL; files are read back only through ``slip_pdf``. Each file
+    is written whole or not at all, and checked by its SHA-256 after writing (``storage.py``)."""
+    return AtomicFileSystemStorage(location=settings.MEDIA_ROOT / "slips", base_url=None)
 
 
 def new_verification_code() -> str:
