@@ -58,10 +58,10 @@ from .models import (
     ApplicationSubject,
     Consent,
     Notification,
-    RegistryRecord,
     UsedNonce,
 )
 from .notifications import notify
+from .register_chain import registry_record_append
 from .roles import role_of
 
 logger = logging.getLogger(__name__)
@@ -1159,7 +1159,7 @@ def _complete_locked(*, actor: Any, application_id: int) -> Application:
             application_number=application.number,
         )
         person = subject.person
-        record = RegistryRecord.objects.create(
+        record = registry_record_append(
             iin=person.iin,
             last_name=person.last_name,
             first_name=person.first_name,
