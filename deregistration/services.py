@@ -34,6 +34,7 @@ from citizens.countries import is_country_code
 from citizens.iin import iin_error
 from citizens.models import Dwelling, Person
 from citizens.services import registration_end, registrations_lock_active
+from config.faults import fault_point
 
 from . import eds, rules, selectors
 from .constants import (
@@ -1177,6 +1178,7 @@ def _complete_locked(*, actor: Any, application_id: int) -> Application:
             channel=application.channel,
             operator=operator,
         )
+        fault_point("register_written")  # the fault tests' kill point; inert outside config.settings.faults
         subject.outcome = SubjectOutcome.DEREGISTERED
         subject.registry_record = record
         subject.slip_status = SlipStatus.PENDING if application.issue_slip else SlipStatus.NOT_REQUESTED
