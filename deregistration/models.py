@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -350,9 +351,15 @@ class RegistryRecord(models.Model):
     registration_id = models.BigIntegerField(_("registration"), unique=True)
     registered_on = models.DateField(_("registered on"))
     effective_date = models.DateField(_("deregistered on"))
-    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # Set by the service before the hash is computed (the hash covers it), hence not auto_now_add.
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     operator = models.CharField(_("operator"), max_length=150, blank=True)
+    # The hash chain (deregistration.register_chain): the record's place in it, the hash of the record before it
+    # and its own hash over its fields and that one. Anyone can recompute it with ``manage.py verify_register``.
+    seq = models.PositiveBigIntegerField(_("position in the register"), unique=True)
+    prev_hash = models.CharField(_("hash of the previous record"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64)
 
     class Meta:
         verbose_name = _("ХҚТ ТП АЖ record")
@@ -373,6 +380,23 @@ class RegistryRecord(models.Model):
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p)
+
+
+class RegistryChainHead(models.Model):
+    """The one row that says where the register's hash chain ends. Appending a record locks it (``SELECT … FOR
+    UPDATE``), so that concurrent completions chain one after the other; ``verify_register`` compares the last
+    record with it, so that records removed from the end are found too."""
+
+    seq = models.PositiveBigIntegerField(_("last position"), default=0)
+    hash = models.CharField(_("hash of the last record"), max_length=64)
+
+    class Meta:
+        verbose_name = _("end of the ХҚТ ТП АЖ hash chain")
+        verbose_name_plural = _("end of the ХҚТ ТП АЖ hash chain")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="registry_chain_head_one_row")]
+
+    def __str__(self) -> str:
+        return f"{self.seq}: {self.hash}"
 
 
 class RegistryRecordImmutable(Exception):

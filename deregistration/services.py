@@ -34,6 +34,7 @@ from citizens.countries import is_country_code
 from citizens.iin import iin_error
 from citizens.models import Dwelling, Person
 from citizens.services import registration_end, registrations_lock_active
+from config.faults import fault_point
 
 from . import eds, rules, selectors
 from .constants import (
@@ -58,10 +59,10 @@ from .models import (
     ApplicationSubject,
     Consent,
     Notification,
-    RegistryRecord,
     UsedNonce,
 )
 from .notifications import notify
+from .register_chain import registry_record_append
 from .roles import role_of
 
 logger = logging.getLogger(__name__)
@@ -1159,7 +1160,7 @@ def _complete_locked(*, actor: Any, application_id: int) -> Application:
             application_number=application.number,
         )
         person = subject.person
-        record = RegistryRecord.objects.create(
+        record = registry_record_append(
             iin=person.iin,
             last_name=person.last_name,
             first_name=person.first_name,
@@ -1177,6 +1178,7 @@ def _complete_locked(*, actor: Any, application_id: int) -> Application:
             channel=application.channel,
             operator=operator,
         )
+        fault_point("register_written")  # the fault tests' kill point; inert outside config.settings.faults
         subject.outcome = SubjectOutcome.DEREGISTERED
         subject.registry_record = record
         subject.slip_status = SlipStatus.PENDING if application.issue_slip else SlipStatus.NOT_REQUESTED

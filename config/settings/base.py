@@ -44,6 +44,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The database out of reach, anywhere in the request: 503 with Retry-After instead of 500 (config.availability).
+    "config.availability.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # A body over DATA_UPLOAD_MAX_MEMORY_SIZE under /api/: 413 in JSON, before anything reads it.
     "config.security.ApiBodyLimitMiddleware",

@@ -48,6 +48,7 @@ class RegistryRecordAdmin(BigListMixin, ServiceOnlyAdmin):
         "application_number",
         ("registered_on", "effective_date"),
         ("recorded_at", "operator"),
+        ("seq", "prev_hash", "hash"),
     ]
 
     @admin.display(description=_("full name"))

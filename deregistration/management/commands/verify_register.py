@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from deregistration.register_chain import chain_breaks
+
+
+class Command(BaseCommand):
+    help = (
+        "Walk the ХҚТ ТП АЖ hash chain record by record and name every record changed, removed or inserted out "
+        "of order (the first broken record first). Exits non-zero on any break."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--chunk-size", type=int, default=2000, help="Records read per round trip.")
+
+    def handle(self, *args, chunk_size=2000, **options):
+        breaks = 0
+        for found in chain_breaks(chunk_size=chunk_size):
+            if not breaks:
+                self.stdout.write(f"First break: {found}")
+            else:
+                self.stdout.write(str(found))
+            breaks += 1
+        if breaks:
+            raise CommandError(f"The ХҚТ ТП АЖ hash chain is broken: {breaks} break(s).")
+        self.stdout.write("The ХҚТ ТП АЖ hash chain is intact.")
