@@ -3,7 +3,7 @@ against gunicorn on PostgreSQL (loopback only, a fixed number of requests); then
 
     .venv/bin/python bench/load.py --requests 2000          # or: make load
 
-Makes a fresh database (``--database``, default ``dereg_load``, dropped and created again), 8 dwellings each with
+Makes a fresh database (``--database``, default ``dereg_load_run``, dropped and created again), 8 dwellings each with
 its owner and ``--residents`` persons registered there, a test CA for the owners' signatures; starts gunicorn
 (``--workers`` sync workers) on it. Each owner, on their own dwelling, submits signed applications for residents
 picked at random (the portal completes them at once), lists their applications and reads their notifications;
@@ -332,7 +332,7 @@ def main() -> int:
         "--residents", type=int, default=60, help="persons registered at each of the 8 dwellings"
     )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
-    parser.add_argument("--database", default="dereg_load", help="dropped and made again on 127.0.0.1:5432")
+    parser.add_argument("--database", default="dereg_load_run", help="dropped and made again on 127.0.0.1:5432")
     args = parser.parse_args()
 
     psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c"]
