@@ -332,7 +332,9 @@ def main() -> int:
         "--residents", type=int, default=60, help="persons registered at each of the 8 dwellings"
     )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
-    parser.add_argument("--database", default="dereg_load_run", help="dropped and made again on 127.0.0.1:5432")
+    parser.add_argument(
+        "--database", default="dereg_load_run", help="dropped and made again on 127.0.0.1:5432"
+    )
     args = parser.parse_args()
 
     psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c"]
