@@ -140,6 +140,7 @@ def test_the_database_going_away_mid_request_answers_503_and_the_next_request_su
     assert page.headers["Content-Type"].startswith("text/html")
     assert "Service temporarily unavailable" in page.text
     assert "Retry-After" in page.headers
+    assert "Content-Security-Policy" in page.headers  # the answer went through the security middlewares
 
     proxy.restore()
     assert complete(server, token, application).status_code == 200
