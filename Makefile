@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils gettext chromium
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test system-deps lint migrate seed messages makemessages clean screenshots
+.PHONY: run test install install-test system-deps lint migrate seed messages makemessages clean screenshots load faults
 
 run: install messages
 	$(PY) manage.py migrate --noinput
@@ -63,6 +63,16 @@ makemessages: $(VENV)/.installed
 # The .po files are the source; the compiled .mo files are built here, not committed.
 messages: $(VENV)/.installed
 	if [ -d locale ]; then $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
+
+# The full load run (bench/load.py: 2,000 requests by 8 owners and 4 operators against gunicorn on PostgreSQL, then
+# check_register and verify_register) and the fault tests alone (a killed worker, the database cut mid-request).
+LOAD_REQUESTS ?= 2000
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dereg_ci
+load: install-test
+	$(PY) bench/load.py --requests $(LOAD_REQUESTS)
+
+faults: install-test
+	DATABASE_URL=$(LOAD_DATABASE_URL) $(VENV)/bin/pytest -m "faults or load" tests/reliability -q
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache

@@ -51,7 +51,7 @@ got_request_exception.connect(_mark_request, dispatch_uid="config.availability")
 
 
 class DatabaseUnavailableMiddleware:
-    """First in ``MIDDLEWARE``: a database error anywhere in the request becomes the 503 above."""
+    """In ``MIDDLEWARE`` before anything that reads the database: a database error becomes the 503 above."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response

@@ -44,14 +44,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # The database out of reach, anywhere in the request: 503 with Retry-After instead of 500 (config.availability).
-    "config.availability.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # A body over DATA_UPLOAD_MAX_MEMORY_SIZE under /api/: 413 in JSON, before anything reads it.
     "config.security.ApiBodyLimitMiddleware",
     # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The database out of reach, from here in: 503 with Retry-After instead of 500 (config.availability). After the
+    # middlewares above, which never touch the database, so that its answer gets their headers too.
+    "config.availability.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
