@@ -21,10 +21,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from lxml import etree
+from signxml import DigestAlgorithm, SignatureConstructionMethod, SignatureMethod, XMLSigner
 
 from citizens.iin import make_iin
 from citizens.models import Dwelling, Ownership, Person, Registration
 from deregistration import eds
+from deregistration.eds.signing import NCALAYER_C14N
 from deregistration.services import application_submit
 from deregistration.tokens import ApiToken, _digest
 from devtools import pki
@@ -64,7 +67,14 @@ class Pki:
             requested_at=timezone.now(),
             nonce=uuid.uuid4().hex,
         )
-        return eds.sign_xml(xml, key_pem=signer.key_pem, cert_pem=signer.cert_pem).decode()
+        # As eds.sign_xml does, with the key object kept: parsing a PEM key costs ~50 ms (cryptography checks it).
+        signed = XMLSigner(
+            method=SignatureConstructionMethod.enveloped,
+            signature_algorithm=SignatureMethod.RSA_SHA256,
+            digest_algorithm=DigestAlgorithm.SHA256,
+            c14n_algorithm=NCALAYER_C14N,
+        ).sign(etree.fromstring(xml), key=self.key, cert=[signer.certificate])
+        return etree.tostring(signed, xml_declaration=True, encoding="UTF-8").decode()
 
 
 def make_pki(directory: Path) -> Pki:

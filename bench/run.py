@@ -123,12 +123,13 @@ def load(port: int, next_request: Callable[[], Request | None], *, clients: int,
             for code, count in statuses.items():
                 result.statuses[code] = result.statuses.get(code, 0) + count
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        while thread.is_alive():  # a join with a timeout lets Ctrl-C through
+            thread.join(0.5)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -418,7 +419,12 @@ def _limited(feed: Callable[[], Request], count: int) -> Callable[[], Request | 
     return limited
 
 
+def interrupted(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM as Ctrl-C: the ``finally`` below stops gunicorn
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, interrupted)
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
