@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from citizens.audit import audit_log
+from citizens.audit import audit_log, audit_read
 from citizens.constants import IdentityDocumentType, Sex
 from citizens.countries import country_names
 
@@ -311,7 +311,7 @@ def slip_pdf(*, actor: Any, slip: DepartureSlip) -> bytes:
         raise Unavailable(
             "slip_unavailable", _("The stored departure slip cannot be read now. Try again later.")
         )
-    audit_log(actor=actor, action="slip.download", target=slip)
+    audit_read(actor=actor, action="slip.download", target=slip)
     return document
 
 
