@@ -9,12 +9,18 @@ PYTEST_ARGS ?=
 
 BENCH_ARGS ?=
 
-.PHONY: bench run test install install-test system-deps lint migrate seed messages makemessages clean screenshots load faults
+.PHONY: bench run worker test install install-test system-deps lint migrate seed messages makemessages clean screenshots load faults
 
 run: install messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# Departure slips out of the request (README, "The departure slip"): set CELERY_BROKER_URL for both `make run`
+# and this worker, e.g. CELERY_BROKER_URL=redis://127.0.0.1:6379/0. Processes, not threads (WeasyPrint).
+worker: install messages
+	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0)"; exit 2; }
+	$(VENV)/bin/celery -A config worker --pool=prefork --loglevel=INFO
 
 test: install-test system-deps messages
 	$(VENV)/bin/ruff check .
