@@ -7,7 +7,9 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils gettext chromium
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test system-deps lint migrate seed messages makemessages clean screenshots load faults
+BENCH_ARGS ?=
+
+.PHONY: bench run test install install-test system-deps lint migrate seed messages makemessages clean screenshots load faults
 
 run: install messages
 	$(PY) manage.py migrate --noinput
@@ -73,6 +75,12 @@ load: install-test
 
 faults: install-test
 	DATABASE_URL=$(LOAD_DATABASE_URL) $(VENV)/bin/pytest -m "faults or load" tests/reliability -q
+
+# The request hot paths under gunicorn as in production, each beside its baseline, then bench_eds, bench_slip and
+# bench_scale (docs/benchmarks.md). Needs PostgreSQL (BENCH_DATABASE_URL, default dereg_bench on 127.0.0.1; the
+# database is made afresh). `make bench BENCH_ARGS=--quick` takes about 2 minutes.
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache

@@ -2,10 +2,13 @@
 
     .venv/bin/python bench/bench_slip.py [-n 15] [--variant pdf/a-3u|none] [--png /tmp/slip.png]
 
-Runs in one process: warm-up renders first (WeasyPrint's import and the first layout are paid once per
-process), then the median of N renders of each kind. Sealing uses a throwaway CA and seal certificate made
-on the fly, unless --key/--cert/--chain name real ones. With --png, also writes the demo slip's page 1 as a
-PNG (pdftoppm, 80 dpi) for the docs.
+Runs in one process and prints one table. Warm-up renders first (WeasyPrint's import and the first layout are
+paid once per process), then N interleaved rounds: in each round the bare page, the slip and the slip's HTML
+through bare WeasyPrint are rendered one after the other, so that a busy machine slows them alike. Each row
+gives the median wall time, the median CPU time of this process (a render is single-threaded: CPU time is
+what the render costs, whatever else runs on the machine) and both as a ratio to the bare page. Sealing uses a
+throwaway CA and seal certificate made on the fly, unless --key/--cert/--chain name real ones. With --png, also
+writes the demo slip's page 1 as a PNG (pdftoppm, 80 dpi) for the docs.
 """
 
 from __future__ import annotations
@@ -58,24 +61,40 @@ def bare_weasyprint_render(weasyprint, variant: str | None, html: str) -> Callab
     """``html`` through WeasyPrint's own API: its own FontConfiguration, the same @font-face files."""
     from weasyprint.text.fonts import FontConfiguration
 
-    font_config = FontConfiguration()
-    fonts = weasyprint.CSS(
-        string=pdf._font_faces_css(), base_url=pdf._fonts_base_url(), font_config=font_config
-    )
-    return lambda: weasyprint.HTML(string=html).write_pdf(
-        stylesheets=[fonts], font_config=font_config, pdf_variant=variant
-    )
+    with pdf.render_lock():  # WeasyPrint is not thread-safe: even here, one use at a time per process
+        font_config = FontConfiguration()
+        fonts = weasyprint.CSS(
+            string=pdf._font_faces_css(), base_url=pdf._fonts_base_url(), font_config=font_config
+        )
+
+    def render() -> bytes:
+        with pdf.render_lock():
+            return weasyprint.HTML(string=html).write_pdf(
+                stylesheets=[fonts], font_config=font_config, pdf_variant=variant
+            )
+
+    return render
 
 
 def median_seconds(action: Callable[[], object], runs: int) -> float:
+    return median_times({"action": action}, runs)["action"][0]
+
+
+def median_times(actions: dict[str, Callable[[], object]], runs: int) -> dict[str, tuple[float, float]]:
+    """Median (wall, CPU) seconds of each action over ``runs`` interleaved rounds, after warm-ups."""
     for _ in range(WARMUPS):
-        action()
-    timings = []
+        for action in actions.values():
+            action()
+    timings: dict[str, list[tuple[float, float]]] = {name: [] for name in actions}
     for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+        for name, action in actions.items():
+            wall, cpu = time.perf_counter(), time.process_time()
+            action()
+            timings[name].append((time.perf_counter() - wall, time.process_time() - cpu))
+    return {
+        name: (statistics.median(t[0] for t in rows), statistics.median(t[1] for t in rows))
+        for name, rows in timings.items()
+    }
 
 
 def seconds_per_item_in_threads(action: Callable[[], object], threads: int, runs: int) -> float:
@@ -188,13 +207,21 @@ def main() -> None:
         unsealed = pdf.render_slip_pdf(data, pdf_variant=variant)
         first = time.perf_counter() - started
 
-        bare = median_seconds(bare_weasyprint_render(weasyprint, variant, BARE_PAGE), args.runs)
         slip_html = pdf.render_slip_html(data)
-        bare_slip = median_seconds(bare_weasyprint_render(weasyprint, variant, slip_html), args.runs)
-        html = median_seconds(lambda: pdf.render_slip_html(data), args.runs)
-        slip = median_seconds(lambda: pdf.render_slip_pdf(data, pdf_variant=variant), args.runs)
-        seal = median_seconds(
-            lambda: pdf.seal_pdf(unsealed, key_path=key, cert_path=cert, chain_paths=chain), args.runs
+        renders = median_times(
+            {
+                "bare": bare_weasyprint_render(weasyprint, variant, BARE_PAGE),
+                "slip": lambda: pdf.render_slip_pdf(data, pdf_variant=variant),
+                "slip_html_bare": bare_weasyprint_render(weasyprint, variant, slip_html),
+            },
+            args.runs,
+        )
+        others = median_times(
+            {
+                "html": lambda: pdf.render_slip_html(data),
+                "seal": lambda: pdf.seal_pdf(unsealed, key_path=key, cert_path=cert, chain_paths=chain),
+            },
+            args.runs,
         )
 
         def render_and_seal() -> bytes:
@@ -205,7 +232,7 @@ def main() -> None:
                 chain_paths=chain,
             )
 
-        both = median_seconds(render_and_seal, args.runs)
+        both = median_times({"both": render_and_seal}, args.runs)["both"]
         threaded = seconds_per_item_in_threads(
             render_and_seal, args.threads, max(1, args.runs // args.threads)
         )
@@ -213,27 +240,30 @@ def main() -> None:
         served = bench_serve_stored_slip(args.runs, key, cert, chain, Path(tmp) / "media")
 
     print(
-        f"pdf_variant={variant}  runs={args.runs} (median, after {WARMUPS} warm-ups)  cpus={os.cpu_count()}"
+        f"pdf_variant={variant}  runs={args.runs} (median, interleaved, after {WARMUPS} warm-ups)  cpus={os.cpu_count()}"
     )
     print(
         f"import weasyprint: {imported * 1000:.0f} ms; first slip render after it (fonts, cold caches): {first * 1000:.0f} ms"
     )
-    print(f"{'what':44} {'ms':>8} {'× bare':>8}")
+    bare_wall, bare_cpu = renders["bare"]
+    print(f"{'what':46} {'wall ms':>8} {'CPU ms':>8} {'× bare':>7} {'× bare CPU':>10}")
     rows = [
-        ("bare WeasyPrint page, same fonts", bare),
-        ("slip's HTML, bare WeasyPrint", bare_slip),
-        ("slip HTML only (template + QR SVG)", html),
-        ("departure slip render (HTML + PDF)", slip),
-        ("seal (PAdES, pyHanko)", seal),
+        ("bare WeasyPrint page, same fonts", renders["bare"]),
+        ("departure slip render (HTML + PDF)", renders["slip"]),
+        ("slip's HTML through bare WeasyPrint", renders["slip_html_bare"]),
+        ("slip HTML only (template + QR SVG)", others["html"]),
+        ("seal (PAdES, pyHanko)", others["seal"]),
         ("render + seal", both),
-        (f"render + seal, {args.threads} threads at once, per slip", threaded),
-        ("serve stored slip (GET …/pdf/, whole stack)", served),
+        (f"render + seal, {args.threads} threads at once, per slip", (threaded, None)),
+        ("serve stored slip (GET …/pdf/, whole stack)", (served, None)),
     ]
-    for label, seconds in rows:
-        print(f"{label:44} {seconds * 1000:8.1f} {seconds / bare:8.2f}")
+    for label, (wall, cpu) in rows:
+        cpu_ms = f"{cpu * 1000:8.1f}" if cpu is not None else f"{'':8}"
+        cpu_ratio = f"{cpu / bare_cpu:10.2f}" if cpu is not None else f"{'':10}"
+        print(f"{label:46} {wall * 1000:8.1f} {cpu_ms} {wall / bare_wall:7.2f} {cpu_ratio}")
     print(f"sizes: slip {len(unsealed):,} B, sealed {len(sealed):,} B")
     print(
-        f"render + seal vs serving the stored slip: {both / served:.0f}× (a slip is rendered once, served often)"
+        f"render + seal vs serving the stored slip: {both[0] / served:.0f}× (a slip is rendered once, served often)"
     )
 
     if args.png:

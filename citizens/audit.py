@@ -1,6 +1,8 @@
 """The audit trail of reads and writes of personal data.
 
 Writes: ``audit_log(actor=..., action=..., target=...)``, called by a service next to the change.
+Reads that are actions of their own (a slip's download): ``audit_read(...)``, the same row, written with the
+request's other audit rows in one INSERT at the end of a successful answer.
 
 Reads: ``reads_note(who, objects, listing=...)``, called wherever staff are shown persons' data. Every note made
 while a request is served is collected on the request's context and written by ``ReadAuditMiddleware`` as ONE
@@ -66,11 +68,39 @@ def audit_log(
     **details: str | int | bool | None,
 ) -> AuditEvent:
     """Record that ``actor`` did ``action`` to ``target``. Pass primitives only, never names or IINs."""
+    event = _event(actor, action, target, object_type, object_id, details)
+    event.save()
+    return event
+
+
+def audit_read(
+    *, actor: Any, action: str, target: models.Model | None = None, **details: str | int | bool | None
+) -> AuditEvent:
+    """Record a read that changes nothing (a download, say) as ``audit_log`` does; within a request, the row
+    joins the request's other audit rows, written by ``ReadAuditMiddleware`` in ONE insert when the answer is a
+    success (a failed answer showed nothing). Outside a request it is written at once."""
+    event = _event(actor, action, target, "", "", details)
+    log = _current.get()
+    if log is None:
+        event.save()
+    else:
+        log.events.append(event)
+    return event
+
+
+def _event(
+    actor: Any,
+    action: str,
+    target: models.Model | None,
+    object_type: str,
+    object_id: str | int,
+    details: dict[str, Any],
+) -> AuditEvent:
     if target is not None:
         object_type = object_type or target._meta.label_lower
         object_id = object_id or target.pk
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=user, action=action, object_type=object_type, object_id=str(object_id), details=details
     )
 
@@ -100,6 +130,7 @@ class ReadLog:
     objects: dict[str, set[str]] = field(default_factory=dict)
     person_ids: set[int] = field(default_factory=set)
     iins: set[str] = field(default_factory=set)
+    events: list[AuditEvent] = field(default_factory=list)  # audit_read's rows, written with the read's
 
     def add(self, obj: models.Model, *, follow: bool) -> None:
         label = obj._meta.label_lower
@@ -195,11 +226,13 @@ class ReadAuditMiddleware:
             response = self.get_response(request)
         finally:
             _current.reset(token)
-        if 200 <= response.status_code < 300 and log.primary is not None:
+        if 200 <= response.status_code < 300 and (log.primary is not None or log.events):
             if log.actor is None:
                 log.actor = getattr(request, "user", None)
             match = getattr(request, "resolver_match", None)
-            _write(log, page=match.view_name if match else "")
+            read = log.event(match.view_name if match else "") if log.primary is not None else None
+            # One INSERT for every audit row of the request (bulk_create is one statement for a few rows).
+            AuditEvent.objects.bulk_create([*log.events, *([read] if read is not None else [])])
         return response
 
 

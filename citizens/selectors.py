@@ -17,7 +17,12 @@ def person_get(*, iin: str) -> Person | None:
 
 
 def persons_by_iin(*, iins: Iterable[str]) -> dict[str, Person]:
-    return {p.iin: p for p in Person.objects.filter(iin__in=list(iins))}
+    """The persons with these IINs. A value that cannot be an IIN (anything but 12 ASCII digits: a posted
+    form's stray text, a NUL that PostgreSQL refuses in a query) finds nobody without asking the database."""
+    wanted = [
+        iin for iin in iins if isinstance(iin, str) and len(iin) == 12 and iin.isascii() and iin.isdigit()
+    ]
+    return {p.iin: p for p in Person.objects.filter(iin__in=wanted)} if wanted else {}
 
 
 def dwelling_get(*, address_code: str) -> Dwelling | None:

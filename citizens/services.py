@@ -24,7 +24,9 @@ def registrations_lock_active(*, registration_ids: Iterable[int]) -> dict[int, R
     return {r.id: r for r in locked}
 
 
-@transaction.atomic
+# No savepoint of its own: the caller holds the registration's lock, so it is inside a transaction already, and
+# an error here fails that transaction as a whole.
+@transaction.atomic(savepoint=False)
 def registration_end(
     *,
     registration: Registration,
@@ -38,6 +40,7 @@ def registration_end(
     registration.ended_on = max(ended_on, registration.registered_on)
     registration.end_reason = reason
     registration.ended_by_application = application_number
-    registration.full_clean(validate_unique=False, validate_constraints=False)
+    # The person and the dwelling do not change: validating their foreign keys would read both rows again.
+    registration.full_clean(exclude=["person", "dwelling"], validate_unique=False, validate_constraints=False)
     registration.save(update_fields=["ended_on", "end_reason", "ended_by_application"])
     return registration

@@ -18,9 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import gc
+import os
 import threading
 import zlib
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -221,12 +225,37 @@ class SlipData:
 # WeasyPrint (through Pango, HarfBuzz and fontconfig) is not safe in threads: four threads rendering at once
 # corrupted GLib's heap ("corrupted double-linked list") and once stalled for minutes in Pango's line breaking.
 # So a process renders one document at a time; the one FontConfiguration (and the stylesheet registered in it)
-# is made and used only while holding this lock. Rendering takes ~0.15 s; a threaded worker's other requests
-# wait only when they render a slip too (bench/bench_slip.py measures it; moving rendering out of the request
-# is the scale work's business).
+# is made and used only while holding this lock, and anything else in the process that calls WeasyPrint (the
+# bench's bare page) holds it too (``render_lock()``). With a task broker the slips are rendered by Celery's
+# prefork worker processes, out of the request (deregistration/tasks.py); without one, in the request, here.
 _render_lock = threading.Lock()
 _font_config: FontConfiguration | None = None
 _font_stylesheet: CSS | None = None
+# Font configurations a parent process made before forking: kept alive, never used, so that their cleanup
+# (FontConfiguration.__del__ removes its temporary font folder) cannot delete the folder the parent still uses.
+_inherited_fonts: list[Any] = []
+
+
+def _after_fork_in_child() -> None:
+    """A forked child (gunicorn or Celery prefork) starts with a free lock and its own fonts.
+
+    ``fork()`` copies only the calling thread: had another thread of the parent held ``_render_lock`` (or been
+    inside Pango) at that moment, the child would inherit a lock nobody releases and half-updated font state.
+    """
+    global _render_lock, _font_config, _font_stylesheet
+    _render_lock = threading.Lock()
+    if _font_config is not None:
+        _inherited_fonts.append((_font_config, _font_stylesheet))
+    _font_config = _font_stylesheet = None
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def render_lock() -> threading.Lock:
+    """The lock every use of WeasyPrint in this process holds (pdf.py's own renders, and bench or tools that
+    call WeasyPrint directly)."""
+    return _render_lock
 
 
 def _fonts_base_url() -> str:
@@ -309,7 +338,7 @@ def html_to_pdf(html: str, *, pdf_variant: str | None = PDF_VARIANT) -> bytes:
     One render at a time in a process (``_render_lock``)."""
     from weasyprint import HTML
 
-    with _render_lock:
+    with _render_lock, _collector_paused():
         font_config, font_stylesheet = _fonts()
         document = HTML(string=html, base_url=_fonts_base_url(), url_fetcher=_make_url_fetcher())
         return document.write_pdf(
@@ -318,6 +347,25 @@ def html_to_pdf(html: str, *, pdf_variant: str | None = PDF_VARIANT) -> bytes:
             pdf_variant=pdf_variant,
             uncompressed_pdf=False,
         )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the length of one render.
+
+    A render allocates some hundred thousand short-lived objects (boxes, computed styles), which sets off
+    collections that walk every object of the process, Django's included: measured with bench/bench_slip.py,
+    about 8 % of a slip's render. The objects are freed by reference counting anyway; the collector resumes
+    (and catches up) when the render ends.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def qr_svg(url: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 
 from .constants import Role
@@ -86,9 +87,14 @@ def role_of(user: Any) -> Role | None:
         names = set(user.groups.values_list("name", flat=True))
         role = next((r for r in STAFF_ROLES if r.value in names), None)
     else:
-        from citizens.models import Person
-
-        role = Role.CITIZEN if Person.objects.filter(account_id=user.pk).exists() else None
+        # The person itself rather than an EXISTS: the caller reads ``user.person`` next (cached on the user, or
+        # already joined by the API token's query), so one query answers both.
+        try:
+            user.person  # noqa: B018
+        except ObjectDoesNotExist:
+            role = None
+        else:
+            role = Role.CITIZEN
     user._dereg_role = role
     return role
 

@@ -45,10 +45,45 @@ def _person_id(actor: Any) -> int | None:
 
 
 def _lapse_due_consents() -> None:
-    """A list is a touch too: cases whose consent window has passed are refused before they are shown."""
+    """A sweep of every case whose consent window has passed (the back-office queue, status-filtered lists)."""
     from .services import consents_lapse  # the service layer owns the lapse
 
     consents_lapse()
+
+
+def _lapse_shown(application_ids: Sequence[int]) -> None:
+    from .services import consents_lapse  # the service layer owns the lapse
+
+    consents_lapse(application_ids=application_ids)
+
+
+def _due(application: Application, now: dt.datetime) -> bool:
+    return application.status == Status.AWAITING_CONSENT and application.consent_expires_at <= now
+
+
+def applications_shown(*, actor: Any, applications: Sequence[Application]) -> list[Application]:
+    """The cases of a page as they stand now: a read is a touch, so those among them whose consent window has
+    passed are refused first and read again. No query at all when none is due: the lists no longer sweep
+    every case on each read (``manage.py lapse_consents`` does, on a schedule), yet never show a lapsed window
+    as still waiting."""
+    now = timezone.now()
+    due = [a.pk for a in applications if _due(a, now)]
+    if not due:
+        return list(applications)
+    _lapse_shown(due)
+    fresh = applications_visible_to(actor=actor).in_bulk(due)
+    return [fresh.get(a.pk, a) for a in applications]
+
+
+def consents_shown(*, actor: Any, consents: Sequence[Consent]) -> list[Consent]:
+    """The consent requests of a page as they stand now (as ``applications_shown``, for a co-owner's list)."""
+    now = timezone.now()
+    due = [c.application_id for c in consents if _due(c.application, now)]
+    if not due:
+        return list(consents)
+    _lapse_shown(due)
+    fresh = consents_for(actor=actor).in_bulk([c.pk for c in consents if c.application_id in due])
+    return [fresh.get(c.pk, c) for c in consents]
 
 
 def applications_visible_to(
@@ -100,9 +135,28 @@ def applications_with_slip_status(
 
 
 def applications_list(*, actor: Any, **filters: str) -> QuerySet[Application]:
-    """The cases a list shows: ``applications_visible_to``, after refusing those whose consent window passed."""
-    _lapse_due_consents()
-    return applications_visible_to(actor=actor, **filters)
+    """The cases a list shows (``applications_visible_to``); pass the page through ``applications_shown``.
+
+    Filtered by status (waiting, refused), the list could hold or miss a case whose window has just passed:
+    every due case is refused first then, as before."""
+    if filters.get("status") in (Status.AWAITING_CONSENT, Status.REJECTED):
+        _lapse_due_consents()
+    # A list shows no signed document (kilobytes of XML each) and no register record: neither is read.
+    return (
+        applications_visible_to(actor=actor, **filters)
+        .defer("signed_request")
+        .prefetch_related(None)
+        .prefetch_related(
+            Prefetch(
+                "subjects",
+                queryset=ApplicationSubject.objects.select_related("person", "slip").order_by("position"),
+            ),
+            Prefetch(
+                "consents",
+                queryset=Consent.objects.select_related("co_owner").defer("signed_document").order_by("id"),
+            ),
+        )
+    )
 
 
 def application_get(*, actor: Any, number: str) -> Application:
@@ -158,8 +212,7 @@ def consents_for(*, actor: Any) -> QuerySet[Consent]:
 
 
 def consents_list(*, actor: Any) -> QuerySet[Consent]:
-    """The consent requests a cabinet lists, lapsed ones already shown as lapsed."""
-    _lapse_due_consents()
+    """The consent requests a cabinet lists; pass the page through ``consents_shown``."""
     return consents_for(actor=actor)
 
 

@@ -589,23 +589,38 @@ def _check_input(
 
 
 def _look_up(
-    *, case_type: str, applicant_iin: str, address_code: str, subjects: list[str], masked: bool
-) -> tuple[Person, Dwelling, dict[str, Person]]:
-    """The applicant, the dwelling and the named persons from the register (ValidationError otherwise).
+    *,
+    case_type: str,
+    applicant_iin: str,
+    address_code: str,
+    subjects: list[str],
+    masked: bool,
+    known_applicant: Person | None = None,
+) -> tuple[Person, Dwelling, dict[str, Person], list[Person]]:
+    """The applicant, the dwelling, the named persons and the dwelling's current owners from the register
+    (ValidationError otherwise). ``known_applicant``: the citizen's own person, already loaded with the account.
 
     ``masked`` (a citizen): one answer for an address code nobody has and for a dwelling the citizen does not
     own, given before anything about the persons named; an IIN nobody holds is left for ``_check_case`` to
     answer "not registered here", as for anyone registered elsewhere. Staff are told exactly what is unknown.
     """
-    applicant = register.person_get(iin=applicant_iin)
+    if known_applicant is not None and known_applicant.iin == applicant_iin:
+        applicant: Person | None = known_applicant
+    else:
+        applicant = register.person_get(iin=applicant_iin)
     dwelling = register.dwelling_get(address_code=address_code)
     owner_required = case_type in rules.OWNER_CASE_TYPES
+    # One read of the current owners answers both "does the applicant own it" and "who must consent".
+    owners = (
+        register.dwelling_current_owners(dwelling=dwelling)
+        if dwelling is not None
+        and applicant is not None
+        and (owner_required or case_type == CaseType.OWNER_APPLICATION)
+        else []
+    )
+    owns = applicant is not None and any(owner.pk == applicant.pk for owner in owners)
     if masked:
-        if (
-            applicant is None
-            or dwelling is None
-            or (owner_required and not register.person_owns_dwelling(person=applicant, dwelling=dwelling))
-        ):
+        if applicant is None or dwelling is None or (owner_required and not owns):
             raise _invalid(
                 {
                     "address_code": [
@@ -615,7 +630,7 @@ def _look_up(
                     ]
                 }
             )
-        return applicant, dwelling, register.persons_by_iin(iins=subjects)
+        return applicant, dwelling, register.persons_by_iin(iins=subjects), owners
     errors: dict[str, list[ValidationError]] = {}
     persons = register.persons_by_iin(iins=subjects)
     if applicant is None:
@@ -635,7 +650,7 @@ def _look_up(
             ]
     if errors:
         raise _invalid(errors)
-    if owner_required and not register.person_owns_dwelling(person=applicant, dwelling=dwelling):
+    if owner_required and not owns:
         raise _invalid(
             {
                 "applicant_iin": [
@@ -643,7 +658,7 @@ def _look_up(
                 ]
             }
         )
-    return applicant, dwelling, persons
+    return applicant, dwelling, persons, owners
 
 
 def not_registered_here(iin: str) -> ValidationError:
@@ -873,12 +888,13 @@ def application_submit(
 
     # 3. The register: who and where. A citizen learns only what concerns a dwelling they own.
     masked = role == Role.CITIZEN
-    applicant, dwelling, persons = _look_up(
+    applicant, dwelling, persons, owners = _look_up(
         case_type=case_type,
         applicant_iin=applicant_iin,
         address_code=address_code,
         subjects=subjects,
         masked=masked,
+        known_applicant=actor.person if role == Role.CITIZEN else None,
     )
 
     # 4. The rules of the case: who is registered here, the channel for these people, (walk-in) the documents.
@@ -917,7 +933,7 @@ def application_submit(
         )
     co_owners = []
     if case_type == CaseType.OWNER_APPLICATION:
-        co_owners = [p for p in register.dwelling_current_owners(dwelling=dwelling) if p.pk != applicant.pk]
+        co_owners = [p for p in owners if p.pk != applicant.pk]
     _check_counter_consents(consents=counter_consents, co_owners=co_owners, errors=errors)
     if errors:
         raise _invalid(errors)
@@ -989,8 +1005,9 @@ def _store_application(
 ) -> Application:
     now = timezone.now()
     if signed is not None:
-        with transaction.atomic():
-            UsedNonce.objects.create(nonce=signed.nonce, signer_iin=signed.signer_iin)
+        # A replayed nonce breaks the unique index: the IntegrityError leaves this transaction whole (the caller
+        # answers 409), so no savepoint of its own is needed.
+        UsedNonce.objects.create(nonce=signed.nonce, signer_iin=signed.signer_iin)
     at_counter = {c.co_owner_iin: c for c in counter_consents}  # every one an approval: a decline is a 400
     waiting = [p for p in co_owners if p.iin not in at_counter]
     window = timedelta(minutes=settings.CONSENT_WINDOW_MINUTES)
@@ -1080,7 +1097,10 @@ def check_can_act(actor: Any, application: Application) -> None:
 
 def _basis(application: Application) -> str:
     """The legal basis document, on one line, for the register."""
-    documents = {d.type: d for d in application.documents.all()}
+    # A portal case carries no documents (its basis is the signed request): no query for them.
+    documents = (
+        {} if application.channel == Channel.PORTAL else {d.type: d for d in application.documents.all()}
+    )
     if application.case_type == CaseType.EMIGRATION and (
         cert := documents.get(DocumentType.POLICE_EMIGRATION_CERTIFICATE)
     ):
@@ -1128,7 +1148,9 @@ def application_complete(*, actor: Any, application: Application) -> Application
 
 def _complete_locked(*, actor: Any, application_id: int) -> Application:
     application = (
-        Application.objects.select_for_update().select_related("applicant", "dwelling").get(pk=application_id)
+        Application.objects.select_for_update(of=("self", "applicant", "dwelling"))
+        .select_related("applicant__account", "dwelling")
+        .get(pk=application_id)
     )
     if application.status == Status.COMPLETED:
         raise Conflict(rules.ALREADY_COMPLETED, _("This case has already been completed."))
@@ -1238,22 +1260,15 @@ def _complete_automatically(application: Application) -> Application:
 
 
 def _issue_slips(*, actor: Any, application: Application) -> None:
-    """Make the departure slips the case calls for (its subjects whose slip is ``pending``). A failure here
-    never undoes the deregistration: the subject's ``slip_status`` says ``failed`` and staff issue it again
-    (``slip_issue``)."""
+    """Have the departure slips the case calls for made (its subjects whose slip is ``pending``): by a task
+    worker after the commit when a broker is configured, else here. A failure never undoes the
+    deregistration: the subject's ``slip_status`` says ``failed`` and staff issue it again (``slip_issue``)."""
     if application.status != Status.COMPLETED or not application.issue_slip:
         return
-    from .slips import slip_issue  # the PDF machinery loads only when a slip is issued
+    from .slips import slips_issue_later  # the PDF machinery loads only when a slip is issued
 
-    for subject in application.subjects.filter(slip_status=SlipStatus.PENDING):
-        try:
-            slip_issue(actor=actor, subject=subject, check_role=False)
-        except Exception:
-            logger.exception(
-                "departure slip for application %s, subject %s was not issued; it can be issued again",
-                application.number,
-                subject.pk,
-            )
+    pending = application.subjects.filter(slip_status=SlipStatus.PENDING).values_list("pk", flat=True)
+    slips_issue_later(actor=actor, subject_ids=list(pending))
 
 
 # --- Rejection ----------------------------------------------------------------------------------------------

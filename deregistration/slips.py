@@ -10,20 +10,19 @@ import hashlib
 import logging
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from citizens.audit import audit_log
+from citizens.audit import audit_log, audit_read
 from citizens.constants import IdentityDocumentType, Sex
 from citizens.countries import country_names
 
@@ -32,6 +31,7 @@ from .constants import CaseType, Channel, DocumentType, NotificationKind, SlipSt
 from .errors import Conflict, NotFound, Unavailable
 from .models import ApplicationSubject, DepartureSlip
 from .notifications import notify
+from .storage import AtomicFileSystemStorage
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +46,10 @@ MIGRATION_ISSUER = gettext_lazy(
 )
 
 
-def slip_storage() -> FileSystemStorage:
-    """Private storage: under MEDIA_ROOT, with no URL; files are read back only through ``slip_pdf``."""
-    return FileSystemStorage(location=settings.MEDIA_ROOT / "slips", base_url=None)
+def slip_storage() -> AtomicFileSystemStorage:
+    """Private storage: under MEDIA_ROOT, with no URL; files are read back only through ``slip_pdf``. Each file
+    is written whole or not at all, and checked by its SHA-256 after writing (``storage.py``)."""
+    return AtomicFileSystemStorage(location=settings.MEDIA_ROOT / "slips", base_url=None)
 
 
 def new_verification_code() -> str:
@@ -165,13 +166,16 @@ def _step(number: str, code: str, message: str) -> Iterator[None]:
         raise Unavailable(code, f"{message} {_('Try again later.')}") from exc
 
 
-def slip_issue(*, actor: Any, subject: ApplicationSubject, check_role: bool = True) -> DepartureSlip:
+def slip_issue(
+    *, actor: Any, subject: ApplicationSubject, check_role: bool = True, record_failure: bool = True
+) -> DepartureSlip:
     """Issue the departure slip of a deregistered person who has none: render, seal, store, record.
 
     Actor: the service itself on completion (``check_role=False``), or staff whose role serves the case.
     Conflict when the person is not deregistered or already has a slip. The subject's ``slip_status`` becomes
     ``issued``, or ``failed`` (with the step's code in ``slip_error``) when a step fails: Unavailable then,
-    and staff issue it again.
+    and staff issue it again. A task that will try again passes ``record_failure=False`` and records the
+    failure itself once it gives up (``slip_mark_failed``).
     """
     from .services import check_can_act
 
@@ -192,15 +196,47 @@ def slip_issue(*, actor: Any, subject: ApplicationSubject, check_role: bool = Tr
     except Conflict:
         raise  # another call issued it meanwhile: not a failure of this slip
     except Exception as exc:
-        _slip_failed(subject=subject, code=getattr(exc, "code", SLIP_FAILED))
+        if record_failure:
+            slip_mark_failed(subject_id=subject.pk, code=failure_code(exc))
         raise
 
 
-def _slip_failed(*, subject: ApplicationSubject, code: str) -> None:
+def failure_code(exc: BaseException) -> str:
+    """The code ``slip_error`` keeps for a failure: the step's, or ``slip_failed``."""
+    return getattr(exc, "code", None) or SLIP_FAILED
+
+
+def slip_mark_failed(*, subject_id: int, code: str) -> None:
     """Record that the subject's slip could not be made (and why), unless it was issued meanwhile."""
-    ApplicationSubject.objects.filter(pk=subject.pk).exclude(slip_status=SlipStatus.ISSUED).update(
+    ApplicationSubject.objects.filter(pk=subject_id).exclude(slip_status=SlipStatus.ISSUED).update(
         slip_status=SlipStatus.FAILED, slip_error=code[:40], slip_attempted_at=timezone.now()
     )
+
+
+def slips_issue_now(*, actor: Any, subject_ids: Iterable[int]) -> None:
+    """Issue the slips of ``subject_ids`` here, one by one; a failure is recorded on its subject, not raised."""
+    for subject in ApplicationSubject.objects.filter(pk__in=list(subject_ids)).order_by("pk"):
+        try:
+            slip_issue(actor=actor, subject=subject, check_role=False)
+        except Exception:
+            logger.exception(
+                "departure slip for subject %s was not issued; it can be issued again", subject.pk
+            )
+
+
+def slips_issue_later(*, actor: Any, subject_ids: Iterable[int]) -> None:
+    """Have the slips of ``subject_ids`` made: with a task broker (``CELERY_BROKER_URL``), by a worker process
+    once the current transaction commits (deregistration/tasks.py); without one, now, in this process, one
+    render at a time (pdf.py's lock). Failures end in the subject's ``slip_status``, never in an exception."""
+    subject_ids = list(subject_ids)
+    if not subject_ids:
+        return
+    if not settings.CELERY_BROKER_URL:
+        slips_issue_now(actor=actor, subject_ids=subject_ids)
+        return
+    from .tasks import publish  # Celery loads only where a broker is configured
+
+    transaction.on_commit(lambda: publish(actor=actor, subject_ids=subject_ids))
 
 
 def _make_slip(*, actor: Any, subject: ApplicationSubject) -> DepartureSlip:
@@ -275,7 +311,7 @@ def slip_pdf(*, actor: Any, slip: DepartureSlip) -> bytes:
         raise Unavailable(
             "slip_unavailable", _("The stored departure slip cannot be read now. Try again later.")
         )
-    audit_log(actor=actor, action="slip.download", target=slip)
+    audit_read(actor=actor, action="slip.download", target=slip)
     return document
 
 

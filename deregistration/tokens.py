@@ -71,7 +71,9 @@ def api_token_issue(*, user: Any) -> str:
 def api_token_user(token: str) -> Any | None:
     """The active account a token belongs to, or None: unknown, expired, or issued before a password change
     (such a token is deleted)."""
-    found = ApiToken.objects.select_related("user").filter(digest=_digest(token)).first()
+    # One query on the digest's unique index, with the account and (a citizen's) person joined: the role and the
+    # person every API call asks for next are then already loaded (``roles.role_of``).
+    found = ApiToken.objects.select_related("user", "user__person").filter(digest=_digest(token)).first()
     if found is None:
         return None
     user = found.user

@@ -196,6 +196,27 @@ SLIP_SEAL_CERT = env.str("SLIP_SEAL_CERT", default=str(_DEV_PKI / "seal.pem") if
 SLIP_SEAL_KEY = env.str("SLIP_SEAL_KEY", default=str(_DEV_PKI / "seal.key.pem") if DEBUG else "")
 SLIP_SEAL_CHAIN = env.str("SLIP_SEAL_CHAIN", default=str(_DEV_PKI / "ca.pem") if DEBUG else "")
 
+# Departure slips out of the request: with a broker (Redis, e.g. redis://127.0.0.1:6379/0), completing a case
+# answers at once with slip_status "pending" and a Celery worker (`celery -A config worker --pool=prefork`)
+# renders, seals and stores the slip (deregistration/tasks.py). Without one (the default: `make run` needs
+# nothing else), the slip is made in the request, as before.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+# Slip tasks return nothing worth keeping: no result backend unless one is set.
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="slips")
+# A task is acknowledged once it has run, so a worker killed mid-slip leaves it to another; one at a time each.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A slip that fails for a passing reason (rendering, sealing, storage, the database) is tried again after
+# SLIP_RETRY_BACKOFF s, doubling up to SLIP_RETRY_BACKOFF_MAX s (with jitter), at most SLIP_MAX_RETRIES times;
+# then its slip_status says "failed" and staff issue it again.
+SLIP_MAX_RETRIES = env.int("SLIP_MAX_RETRIES", default=5)
+SLIP_RETRY_BACKOFF = env.int("SLIP_RETRY_BACKOFF", default=10)
+SLIP_RETRY_BACKOFF_MAX = env.int("SLIP_RETRY_BACKOFF_MAX", default=600)
+
 # How many proxies in front of the server may set X-Forwarded-For; the client address is read only through
 # them (config.security.client_ip). 0: the address of the connection itself.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

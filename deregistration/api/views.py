@@ -277,7 +277,9 @@ class ApplicationListView(ApiView):
     def get(self, request: Request) -> Response:
         filters = parse(ApplicationFilterSerializer, request.query_params)
         page = self.paginate_queryset(selectors.applications_list(actor=request.user, **filters))
-        return self.paginated(page, ApplicationSerializer)
+        return self.paginated(
+            selectors.applications_shown(actor=request.user, applications=page), ApplicationSerializer
+        )
 
     @extend_schema(
         operation_id="applications_create",
@@ -543,7 +545,7 @@ class ConsentListView(ApiView):
     )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(selectors.consents_list(actor=request.user))
-        return self.paginated(page, ConsentSerializer)
+        return self.paginated(selectors.consents_shown(actor=request.user, consents=page), ConsentSerializer)
 
 
 class _ConsentDecisionView(ApiView):

@@ -46,8 +46,10 @@ def _application_rows(applications) -> list[dict]:
 def cabinet(request: HttpRequest) -> HttpResponse:
     actor = request.user
     notifications = selectors.notifications_for(actor=actor)
-    applications = list(selectors.applications_list(actor=actor)[:RECENT])
-    consents = list(selectors.consents_list(actor=actor)[:RECENT])
+    applications = selectors.applications_shown(
+        actor=actor, applications=selectors.applications_list(actor=actor)[:RECENT]
+    )
+    consents = selectors.consents_shown(actor=actor, consents=selectors.consents_list(actor=actor)[:RECENT])
     owned = list(
         selectors.dwellings_owned(actor=actor)[: RECENT + 1]
     )  # one more tells whether there are more
@@ -106,9 +108,8 @@ def property_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def application_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.applications_list(actor=request.user), PAGE).get_page(request.GET.get("page"))
-    return render(
-        request, "portal/application_list.html", {"page": page, "rows": _application_rows(page.object_list)}
-    )
+    shown = selectors.applications_shown(actor=request.user, applications=page.object_list)
+    return render(request, "portal/application_list.html", {"page": page, "rows": _application_rows(shown)})
 
 
 @citizen_required

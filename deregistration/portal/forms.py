@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,18 @@ from deregistration.constants import ConsentDecision
 from deregistration.selectors import Resident
 
 
-class LoginForm(AuthenticationForm):
+class BoundedUsername:
+    """Django's ``AuthenticationForm`` sets the username field's ``max_length`` after building it, so no
+    validator checks it: a username of any length reached ``authenticate()`` and django-axes's record of the
+    failure (a ``varchar(255)`` column: a 500 on PostgreSQL). Here the length is checked like any field's."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
+
+
+class LoginForm(BoundedUsername, AuthenticationForm):
     """Django's sign-in with the IIN as the username: the stand-in for eGov's sign-in."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

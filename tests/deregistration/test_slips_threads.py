@@ -1,9 +1,12 @@
-"""Slips from several threads at once (the production server runs threaded workers): WeasyPrint is never entered
-by two threads at a time in one process, and every PDF comes out whole, readable and sealed."""
+"""Slips from several threads at once (the production server runs threaded workers) and from several processes
+(gunicorn and the Celery prefork pool fork their workers): WeasyPrint is never entered by two threads at a time in
+one process, and every PDF comes out whole, readable and sealed."""
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
+from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from io import BytesIO
 
@@ -18,10 +21,11 @@ from tests.deregistration.slip_samples import make_slip
 from tests.factories import PersonFactory, RegistrationFactory
 
 THREADS = 6
+PROCESSES = 3
+THREADS_PER_PROCESS = 2
 
 
-@pytest.fixture
-def weasyprint_entries(monkeypatch):
+def count_weasyprint_entries(monkeypatch) -> dict[str, int]:
     """How many threads are inside WeasyPrint's ``write_pdf`` at once: the real renderer, counted."""
     from weasyprint import HTML
 
@@ -44,23 +48,27 @@ def weasyprint_entries(monkeypatch):
     return state
 
 
+@pytest.fixture
+def weasyprint_entries(monkeypatch):
+    return count_weasyprint_entries(monkeypatch)
+
+
 def text_of(document: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(BytesIO(document)).pages)
 
 
-def test_slips_rendered_from_several_threads_are_each_whole(weasyprint_entries, seal_files):
-    slips = [
+def numbered_slips(count: int, start: int = 0):
+    return [
         make_slip(slip_number=f"КП-2026-{n:06d}", application_number=f"DR-2026-{n:07d}")
-        for n in range(THREADS)
+        for n in range(start, start + count)
     ]
 
-    def render_and_seal(data):
-        return pdf.seal_pdf(pdf.render_slip_pdf(data))
 
-    documents = run_at_once(*(partial(render_and_seal, data) for data in slips), timeout=120)
-    assert not [d for d in documents if isinstance(d, Exception)], documents
-    assert weasyprint_entries["calls"] == THREADS
-    assert weasyprint_entries["most"] == 1  # never two renders at once in this process
+def render_and_seal(data):
+    return pdf.seal_pdf(pdf.render_slip_pdf(data))
+
+
+def assert_each_whole_and_sealed(slips, documents, seal_files):
     for data, document in zip(slips, documents, strict=True):
         text = text_of(document)
         assert data.slip_number in text
@@ -68,6 +76,37 @@ def test_slips_rendered_from_several_threads_are_each_whole(weasyprint_entries, 
         assert "МЕКЕНЖАЙДАН КЕТУ ПАРАҒЫ" in text
         status = pdf.verify_pdf_seal(document, trust_roots_pem_paths=[seal_files / "ca.pem"])
         assert status.ok, status
+
+
+def test_slips_rendered_from_several_threads_are_each_whole(weasyprint_entries, seal_files):
+    slips = numbered_slips(THREADS)
+    documents = run_at_once(*(partial(render_and_seal, data) for data in slips), timeout=120)
+    assert not [d for d in documents if isinstance(d, Exception)], documents
+    assert weasyprint_entries["calls"] == THREADS
+    assert weasyprint_entries["most"] == 1  # never two renders at once in this process
+    assert_each_whole_and_sealed(slips, documents, seal_files)
+
+
+def render_in_threads_of_a_forked_process(slips):
+    """In a child process: render and seal ``slips`` from one thread each, all at once. Returns the documents
+    and the most threads that were inside WeasyPrint together in this child."""
+    with pytest.MonkeyPatch.context() as patch:
+        state = count_weasyprint_entries(patch)
+        documents = run_at_once(*(partial(render_and_seal, data) for data in slips), timeout=120)
+    return documents, state["most"]
+
+
+def test_slips_rendered_in_several_processes_with_threads_are_each_whole(weasyprint_entries, seal_files):
+    """A real process pool, forked after this process has rendered (so each child inherits a used font
+    configuration and lock, as gunicorn's and Celery's workers do), each child rendering from two threads."""
+    render_and_seal(numbered_slips(1, start=900)[0])  # the parent's fonts exist before the fork
+    batches = [numbered_slips(THREADS_PER_PROCESS, start=n * 10) for n in range(PROCESSES)]
+    with ProcessPoolExecutor(PROCESSES, mp_context=multiprocessing.get_context("fork")) as pool:
+        results = list(pool.map(render_in_threads_of_a_forked_process, batches, timeout=180))
+    for slips, (documents, most_at_once) in zip(batches, results, strict=True):
+        assert most_at_once == 1
+        assert not [d for d in documents if isinstance(d, Exception)], documents
+        assert_each_whole_and_sealed(slips, documents, seal_files)
 
 
 @pytest.mark.postgres

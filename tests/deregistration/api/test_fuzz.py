@@ -1,9 +1,11 @@
-"""Schemathesis fuzzes every operation of the OpenAPI schema, as staff and as a citizen.
+"""Schemathesis fuzzes every operation of the OpenAPI schema as each caller: anonymous, a citizen, an operator, a
+migration officer and a supervisor (issue 14).
 
 Bounded so that it runs in the ordinary test suite: per operation and caller, ``POSITIVE_EXAMPLES`` requests
 that fit the schema and ``NEGATIVE_EXAMPLES`` that break it, derandomised (the same requests on every run), no
 deadline. Each response must not be a 5xx and must conform to the schema: a documented status code, the
 documented content type, headers and body; an endpoint that needs credentials must refuse a call without them.
+After every refusal (4xx) the domain's tables are as they were before the call (``tests.db_state``).
 """
 
 import time
@@ -27,13 +29,14 @@ from schemathesis.specs.openapi.checks import (
 from config.wsgi import application
 from deregistration.tokens import api_token_issue
 from tests.conftest import citizen_account
+from tests.db_state import changed_tables, db_state
 
 from .conftest import new_home, walk_in
 
 pytestmark = pytest.mark.django_db
 
-POSITIVE_EXAMPLES = 20
-NEGATIVE_EXAMPLES = 10
+POSITIVE_EXAMPLES = 12
+NEGATIVE_EXAMPLES = 6
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -59,20 +62,29 @@ def token_header(user) -> dict[str, str]:
     return {"Authorization": f"Token {api_token_issue(user=user)}"}
 
 
-def test_every_operation_survives_fuzzing_and_answers_as_documented(operator, wsgi_in_test_transaction):
+def test_every_operation_survives_fuzzing_as_each_role_and_a_refusal_changes_nothing(
+    operator, migration_officer, supervisor, wsgi_in_test_transaction
+):
     # Some real objects, so that lists have rows and the citizen has a dwelling and cases.
     home = new_home(co_owned=True)
     owner = citizen_account(home.owner)
     citizen_account(home.co_owner)
     walk_in(operator, home)
     walk_in(operator, new_home(owner=home.owner), complete=True)
-    callers = {"staff": token_header(operator), "citizen": token_header(owner)}
+    callers = {
+        "anonymous": {},
+        "citizen": token_header(owner),
+        "operator": token_header(operator),
+        "migration": token_header(migration_officer),
+        "supervisor": token_header(supervisor),
+    }
 
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", wsgi_in_test_transaction)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == 18
 
-    calls = 0
+    calls = refusals = 0
+    state = db_state()
     started = time.monotonic()
     for operation in operations:
         for mode, examples in (
@@ -90,15 +102,22 @@ def test_every_operation_survives_fuzzing_and_answers_as_documented(operator, ws
             )
             @hypothesis.given(case=operation.as_strategy(generation_mode=mode))
             def fuzz(case):
-                nonlocal calls
-                for headers in callers.values():
-                    case.call_and_validate(headers=headers, checks=CHECKS)
+                nonlocal calls, refusals, state
+                for role, headers in callers.items():
+                    response = case.call_and_validate(headers=headers, checks=CHECKS)
                     calls += 1
+                    after = db_state()
+                    if 400 <= response.status_code < 500:
+                        refusals += 1
+                        changed = changed_tables(state, after)
+                        assert not changed, f"{case.method} {case.formatted_path} as {role}: {changed}"
+                    state = after
 
             try:
                 fuzz()
             except hypothesis.errors.Unsatisfiable:
                 assert mode == GenerationMode.NEGATIVE  # an operation with no input has nothing to break
     elapsed = time.monotonic() - started
-    print(f"schemathesis: {len(operations)} operations, {calls} calls, {elapsed:.1f} s")
-    assert calls >= len(operations) * 2 * POSITIVE_EXAMPLES
+    print(f"schemathesis: {len(operations)} operations, {calls} calls, {refusals} refusals, {elapsed:.1f} s")
+    assert calls >= len(operations) * len(callers) * POSITIVE_EXAMPLES
+    assert refusals > calls // 4

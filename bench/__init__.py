@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``); importable so that gunicorn finds ``bench.settings`` and ``bench.urls``."""

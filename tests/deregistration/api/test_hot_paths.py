@@ -1,0 +1,182 @@
+"""The request hot paths (docs/benchmarks.md, "Requests"): what each costs in SQL, and that the shortcuts keep
+the rules (a lapsed consent window is never shown as waiting; every download is audited)."""
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from citizens.models import AuditEvent
+from deregistration.constants import Status
+from deregistration.models import Application, Consent, DepartureSlip
+from tests.conftest import citizen_account
+
+from .conftest import API, client_for, new_home, portal_body, walk_in
+
+pytestmark = pytest.mark.django_db
+
+# The owner's portal case, signed -> completed, no slip: token (with the person), nonce, dwelling, owners,
+# persons, registration, open cases; nonce, case and its history, subject and its history, audit; the lock of
+# the case and of the registration, the subjects, the registration's end, register record, subject and case
+# with their history, notification, audit; the answer's case with its subjects and consents. 27 statements
+# under gunicorn (`make bench` counts them); inside a test's transaction the case's two transactions are
+# savepoints, 4 statements more. It was 43 before the hot paths were trimmed.
+PORTAL_CASE_STATEMENTS = 31
+
+
+def statements(queries, prefix: str) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if q["sql"].startswith(prefix)]
+
+
+def test_a_portal_case_takes_a_fixed_number_of_statements(sign_request_for):
+    home = new_home()
+    client = client_for(citizen_account(home.owner))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(f"{API}/applications/", portal_body(sign_request_for, home), format="json")
+    assert response.status_code == 201
+    assert response.json()["status"] == Status.COMPLETED
+    assert len(queries.captured_queries) == PORTAL_CASE_STATEMENTS
+    # The applicant is the citizen's own person, read with the token; the owners are read once.
+    assert len(statements(queries, 'SELECT "citizens_ownership"')) == 1
+    assert not statements(queries, 'SELECT 1 AS "a" FROM "citizens_person"')
+
+
+def test_a_citizens_list_costs_the_same_queries_with_one_case_and_with_twenty(operator):
+    home = new_home()
+    client = client_for(citizen_account(home.owner))
+    walk_in(operator, home, complete=True)
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get(f"{API}/applications/").json()["results"]) == 1
+    for _ in range(19):
+        walk_in(operator, new_home(owner=home.owner), complete=True)
+    with CaptureQueriesContext(connection) as twenty:
+        assert len(client.get(f"{API}/applications/").json()["results"]) == 20
+    assert len(twenty.captured_queries) == len(one.captured_queries) == 4
+    # The signed request (kilobytes of XML a case) is not read for a list.
+    assert all("signed_request" not in q["sql"] for q in twenty.captured_queries)
+
+
+# --- the consent window, checked on the rows shown ----------------------------------------------------------
+
+
+@pytest.fixture
+def waiting(sign_request_for):
+    """A co-owned dwelling's portal case waiting for the co-owner, with both owners' clients."""
+    home = new_home(co_owned=True)
+    owner = client_for(citizen_account(home.owner))
+    response = owner.post(f"{API}/applications/", portal_body(sign_request_for, home), format="json")
+    assert response.json()["status"] == Status.AWAITING_CONSENT
+    application = Application.objects.get(number=response.json()["number"])
+    return application, owner, client_for(citizen_account(home.co_owner))
+
+
+def expire(application):
+    Application.objects.filter(pk=application.pk).update(
+        consent_expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+
+
+def test_a_list_never_shows_a_lapsed_window_as_waiting(waiting):
+    application, owner, co_owner = waiting
+    expire(application)
+    shown = owner.get(f"{API}/applications/").json()["results"][0]
+    assert shown["status"] == Status.REJECTED
+    assert shown["rejection"]["reason_code"] == "co_owner_consent_lapsed"
+    application.refresh_from_db()
+    assert application.status == Status.REJECTED  # refused for good, not only shown so
+    consent = co_owner.get(f"{API}/consents/").json()["results"][0]
+    assert consent["decision"] == "lapsed"
+
+
+def test_the_co_owners_list_alone_lapses_the_window_too(waiting):
+    application, _owner, co_owner = waiting
+    expire(application)
+    assert co_owner.get(f"{API}/consents/").json()["results"][0]["decision"] == "lapsed"
+    application.refresh_from_db()
+    assert application.status == Status.REJECTED
+
+
+def test_a_window_still_open_is_shown_waiting_and_costs_no_write(waiting):
+    application, owner, _co_owner = waiting
+    with CaptureQueriesContext(connection) as queries:
+        shown = owner.get(f"{API}/applications/").json()["results"][0]
+    assert shown["status"] == Status.AWAITING_CONSENT
+    assert not statements(queries, "UPDATE")
+    assert Consent.objects.get(application=application).decision == "pending"
+
+
+def test_a_list_touches_only_the_cases_it_shows_and_the_command_sweeps_the_rest(waiting, operator):
+    application, _owner, _co_owner = waiting
+    expire(application)
+    someone_else = client_for(citizen_account(new_home().owner))
+    assert someone_else.get(f"{API}/applications/").json()["results"] == []
+    application.refresh_from_db()
+    assert application.status == Status.AWAITING_CONSENT  # not this reader's case: left to the sweep
+    call_command("lapse_consents", stdout=None)
+    application.refresh_from_db()
+    assert application.status == Status.REJECTED
+
+
+def test_a_list_filtered_on_waiting_cases_never_holds_a_lapsed_one(waiting):
+    application, owner, _co_owner = waiting
+    expire(application)
+    assert owner.get(f"{API}/applications/?status=awaiting_consent").json()["results"] == []
+    refused = owner.get(f"{API}/applications/?status=rejected").json()["results"]
+    assert [a["number"] for a in refused] == [application.number]
+
+
+# --- the slip download --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def slip(operator):
+    home = new_home()
+    owner = citizen_account(home.owner)
+    walk_in(operator, home, complete=True, issue_slip=True)
+    return DepartureSlip.objects.get(), owner
+
+
+@pytest.mark.parametrize("who", ["owner", "supervisor"])
+def test_a_slip_download_writes_its_audit_rows_in_one_statement(who, slip, request):
+    found, owner = slip
+    user = owner if who == "owner" else request.getfixturevalue("supervisor")
+    client = client_for(user)
+    before = AuditEvent.objects.count()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"{API}/slips/{found.number}/pdf/")
+    assert response.status_code == 200
+    assert len(statements(queries, 'INSERT INTO "citizens_auditevent"')) == 1
+    rows = AuditEvent.objects.order_by("id")[before:]
+    # The download for everyone; for staff also the read of the slip's persons.
+    expected = ["slip.download"] if who == "owner" else ["slip.download", "departureslip.view"]
+    assert [row.action for row in rows] == expected
+    assert all(row.actor == user for row in rows)
+    assert len(queries.captured_queries) == (3 if who == "owner" else 4)
+
+
+def test_a_failed_download_writes_no_audit_row(slip):
+    found, owner = slip
+    before = AuditEvent.objects.count()
+    response = client_for(owner).get(f"{API}/slips/{found.number[:-1]}X/pdf/")
+    assert response.status_code == 404
+    assert AuditEvent.objects.count() == before
+
+
+# --- authentication -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_an_api_token_is_found_on_an_index(db):
+    from deregistration.tokens import ApiToken
+
+    query = ApiToken.objects.select_related("user", "user__person").filter(digest="0" * 64).query
+    sql, params = query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan" in plan or "Index Only Scan" in plan
+    assert "digest" in plan

@@ -1,0 +1,243 @@
+"""Slips out of the request: with a broker, completing a case answers ``slip_status: pending`` and a Celery
+worker makes the slip; without one, the slip is made in the request (the fallback ``make run`` relies on).
+
+The worker test starts a real ``celery -A config worker --pool=prefork`` process on the real Redis at
+127.0.0.1:6379 and the test's PostgreSQL database; the other tests run the same task eagerly, in-process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from pypdf import PdfReader
+
+from deregistration import pdf
+from deregistration.constants import NotificationKind
+from deregistration.models import ApplicationSubject, DepartureSlip, Notification
+from deregistration.slips import slip_issue, slip_pdf, slip_storage
+
+from .conftest import API, client_for, portal_body
+
+ROOT = Path(__file__).resolve().parents[3]
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def text_of(document: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(document)).pages)
+
+
+def complete_through_the_portal(owner_user, home, sign_request_for) -> dict:
+    """The owner's signed portal case asking for a slip, posted to the API: completed in the same request."""
+    response = client_for(owner_user).post(
+        f"{API}/applications/", portal_body(sign_request_for, home, issue_slip=True), format="json"
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "completed"
+    return body
+
+
+def assert_slip_made_and_notified(application: dict, home, operator, owner_user) -> None:
+    subject = ApplicationSubject.objects.get(application__number=application["number"])
+    assert subject.slip_status == "issued"
+    slip = DepartureSlip.objects.get(subject=subject)
+    text = text_of(slip_pdf(actor=operator, slip=slip))
+    assert slip.number in text
+    assert home.tenant.iin in text
+    assert Notification.objects.filter(
+        recipient=owner_user,
+        kind=NotificationKind.SLIP_ISSUED,
+        application__number=application["number"],
+    ).exists()
+
+
+@pytest.fixture
+def celery_app():
+    """The project's Celery app, its settings restored after the test."""
+    from config.celery import app
+
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")}
+    app._after_fork()  # drop connection pools made for another broker URL (Celery's own reset)
+    yield app
+    app.conf.update(saved)
+    app._after_fork()
+
+
+@pytest.fixture
+def eager(settings, celery_app):
+    """A broker is "configured", but tasks run in this process as they are queued (CELERY_TASK_ALWAYS_EAGER)."""
+    settings.CELERY_BROKER_URL = "memory://"
+    celery_app.conf.update(broker_url="memory://", task_always_eager=True)
+    return celery_app
+
+
+def test_without_a_broker_the_slip_is_made_in_the_request(
+    owner_user, home, sign_request_for, operator, settings
+):
+    settings.CELERY_BROKER_URL = ""
+    application = complete_through_the_portal(owner_user, home, sign_request_for)
+    [subject] = application["subjects"]
+    assert subject["slip_status"] == "issued"
+    assert subject["slip_number"]
+    assert_slip_made_and_notified(application, home, operator, owner_user)
+
+
+def test_with_a_broker_completion_answers_pending_and_the_task_makes_the_slip(
+    owner_user, home, sign_request_for, operator, eager, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        application = complete_through_the_portal(owner_user, home, sign_request_for)
+        # Answered before the commit's callbacks ran: nothing rendered yet.
+        assert [(s["slip_status"], s["slip_number"]) for s in application["subjects"]] == [("pending", None)]
+        assert not DepartureSlip.objects.exists()
+    assert len(queued) == 1
+    assert_slip_made_and_notified(application, home, operator, owner_user)
+
+
+@pytest.fixture
+def portal_case_with_flaky_render(
+    monkeypatch, settings, eager, owner_user, home, sign_request_for, django_capture_on_commit_callbacks
+):
+    """Complete a portal case through the API while the real renderer fails its first ``fail`` calls; the
+    slip task runs eagerly with ``max_retries``. Returns the application and how often rendering was tried."""
+    real = pdf.render_slip_pdf
+    state = {"fail": 0, "calls": 0}
+
+    def render(data, **kwargs):
+        state["calls"] += 1
+        if state["calls"] <= state["fail"]:
+            raise OSError("Pango is out of memory")
+        return real(data, **kwargs)
+
+    def complete(*, fail: int, max_retries: int):
+        monkeypatch.setattr(pdf, "render_slip_pdf", render)
+        settings.SLIP_MAX_RETRIES = max_retries
+        state.update(fail=fail, calls=0)
+        with django_capture_on_commit_callbacks(execute=True):
+            application = complete_through_the_portal(owner_user, home, sign_request_for)
+        return application, state["calls"]
+
+    return complete
+
+
+def test_a_passing_failure_is_tried_again_and_the_slip_is_made(
+    portal_case_with_flaky_render, home, operator, owner_user
+):
+    application, tries = portal_case_with_flaky_render(fail=2, max_retries=3)
+    assert tries == 3
+    assert_slip_made_and_notified(application, home, operator, owner_user)
+
+
+def test_after_the_last_try_the_slip_is_failed_and_staff_issue_it_again(
+    portal_case_with_flaky_render, operator, monkeypatch
+):
+    application, tries = portal_case_with_flaky_render(fail=10, max_retries=2)
+    assert tries == 3  # the first try and two more
+    subject = ApplicationSubject.objects.get(application__number=application["number"])
+    assert (subject.slip_status, subject.slip_error) == ("failed", "slip_render_failed")
+    assert subject.application.status == "completed"
+    assert not DepartureSlip.objects.exists()
+    assert not list(Path(slip_storage().location).glob("*"))
+
+    monkeypatch.undo()  # rendering works again
+    slip = slip_issue(actor=operator, subject=subject)
+    assert slip.number in text_of(slip_pdf(actor=operator, slip=slip))
+
+
+def test_a_broker_that_is_down_makes_the_slip_in_the_request(
+    owner_user, home, sign_request_for, operator, settings, celery_app, django_capture_on_commit_callbacks
+):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
+    celery_app.conf.update(broker_url=settings.CELERY_BROKER_URL, task_always_eager=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        application = complete_through_the_portal(owner_user, home, sign_request_for)
+    assert_slip_made_and_notified(application, home, operator, owner_user)
+
+
+# --- A real worker process -----------------------------------------------------------------------------------
+
+
+def redis_unreachable_reason() -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        return f"Redis is not reachable at {REDIS_URL} ({exc}); start redis-server to run the worker test"
+    return None
+
+
+@pytest.fixture
+def worker(settings, celery_app, seal_files):
+    """``celery -A config worker --pool=prefork`` on a queue of its own, on the test's database and folders."""
+    reason = redis_unreachable_reason()
+    if reason:
+        pytest.skip(reason)
+    queue = f"slips-test-{uuid.uuid4().hex[:12]}"
+    settings.CELERY_BROKER_URL = REDIS_URL
+    celery_app.conf.update(broker_url=REDIS_URL, task_always_eager=False, task_default_queue=queue)
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DEREG_TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "SLIP_SEAL_CERT": settings.SLIP_SEAL_CERT,
+        "SLIP_SEAL_KEY": settings.SLIP_SEAL_KEY,
+        "SLIP_SEAL_CHAIN": settings.SLIP_SEAL_CHAIN,
+        "CONN_MAX_AGE": "0",
+    }
+    command = [
+        *(sys.executable, "-m", "celery", "-A", "config", "-b", REDIS_URL, "worker"),
+        *("--pool=prefork", "--concurrency=1", "-Q", queue, "--loglevel=INFO"),
+        *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+    ]
+    log = settings.MEDIA_ROOT.parent / "worker.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        yield process, log
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)  # warm shutdown of the worker and its pool
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL)
+        client.delete(queue, f"_kombu.binding.{queue}")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_process_makes_the_slip_after_the_api_answered_pending(
+    worker, owner_user, home, sign_request_for, operator
+):
+    process, log = worker
+    application = complete_through_the_portal(owner_user, home, sign_request_for)
+    assert [s["slip_status"] for s in application["subjects"]] == ["pending"]
+
+    subject = ApplicationSubject.objects.get(application__number=application["number"])
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and process.poll() is None:
+        subject.refresh_from_db()
+        if subject.slip_status != "pending":
+            break
+        time.sleep(0.25)
+    assert subject.slip_status == "issued", log.read_text()[-3000:]
+    assert_slip_made_and_notified(application, home, operator, owner_user)
+    detail = client_for(owner_user).get(f"{API}/applications/{application['number']}/").json()
+    assert detail["subjects"][0]["slip_status"] == "issued"
