@@ -148,3 +148,21 @@ def test_completions_at_once_chain_one_after_the_other(household, operator):
     assert list(RegistryRecord.objects.order_by("seq").values_list("seq", flat=True)) == list(range(1, 10))
     assert list(chain_breaks()) == []
     assert RegistryChainHead.objects.get().seq == 9
+
+
+def test_the_hash_follows_the_format_docs_service_md_gives_to_outside_verifiers(records):
+    """Recomputed here without the project's function, from the rule as documented."""
+    import datetime as dt
+    import hashlib
+    import json
+
+    record = records[1]
+    document = {name: getattr(record, name) for name in CHAINED_FIELDS}
+    document.update(
+        registered_on=record.registered_on.isoformat(),
+        effective_date=record.effective_date.isoformat(),
+        recorded_at=record.recorded_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00"),
+        prev_hash=record.prev_hash,
+    )
+    text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert hashlib.sha256(text.encode("utf-8")).hexdigest() == record.hash
