@@ -307,9 +307,9 @@ def measure_rounds(
 def comparison(rows: list[Row], figures, bases, this: str, other: str) -> str:
     """This checkout against the other one, measured in the same rounds on the same database."""
     lines = [
-        f"| what | {other} req/s | {this} req/s | {this} / {other} | ratio to baseline, {other} → {this} "
-        f"| p95 ms {other} → {this} | SQL/req {other} → {this} |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| what | {other} req/s | {this} req/s | {this} / {other} | same, paired by round "
+        f"| ratio to baseline, {other} → {this} | p95 ms {other} → {this} | SQL/req {other} → {this} |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         cells = {}
@@ -323,8 +323,18 @@ def comparison(rows: list[Row], figures, bases, this: str, other: str) -> str:
                 median([median(r.queries) for r in results if r.queries]),
             )
         (a_rate, a_ratio, a_p95, a_sql), (b_rate, b_ratio, b_p95, b_sql) = cells[other], cells[this]
+        # The two servers measured one after the other in each round: the median of those ratios is the figure
+        # least moved by the machine's load changing between rounds.
+        paired = median(
+            [
+                b.rate / a.rate
+                for a, b in zip(figures[other][row.name], figures[this][row.name], strict=True)
+                if a.rate
+            ]
+        )
         lines.append(
-            f"| {row.name} | {a_rate:,.1f} | {b_rate:,.1f} | {b_rate / a_rate:.2f}x | {a_ratio:.3f} → {b_ratio:.3f} "
+            f"| {row.name} | {a_rate:,.1f} | {b_rate:,.1f} | {b_rate / a_rate:.2f}x | {paired:.2f}x "
+            f"| {a_ratio:.3f} → {b_ratio:.3f} "
             f"| {a_p95:.0f} → {b_p95:.0f} | {a_sql:.0f} → {b_sql:.0f} |"
         )
     return "\n".join(lines)
