@@ -1,6 +1,6 @@
 """``make bench``: the portal's request hot paths under gunicorn as in production, each beside its baseline.
 
-    .venv/bin/python bench/run.py [--quick] [--seconds 3] [--rounds 3] [--households 6000]
+    .venv/bin/python bench/run.py [--quick] [--seconds 3] [--rounds 3] [--households 6000] [--compare DIR]
 
 Needs PostgreSQL: ``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/dereg_bench``; its name
 must contain ``bench``: the database is dropped and made afresh). What it does, in order:
@@ -17,6 +17,10 @@ must contain ``bench``: the database is dropped and made afresh). What it does, 
 4. a worker's memory (RSS) after 100 and after 10,000 requests, in a fresh gunicorn;
 5. ``bench/bench_eds.py`` (EDS verifications per second on one core), then ``bench/bench_slip.py`` and
    ``bench/bench_scale.py --quick`` as subprocesses when present, their tables appended.
+
+With ``--compare DIR`` (another checkout of the portal with the same schema, e.g. ``git archive`` of an older
+commit), a second gunicorn runs that code on the same database and every measurement is taken on both servers
+one after the other, in the same rounds: a before/after table that the machine's load cannot skew.
 
 Every process it starts is stopped at the end. Progress goes to stderr, the table to stdout.
 """
@@ -150,7 +154,7 @@ def free_port() -> int:
 class Server:
     """gunicorn as in production, on 127.0.0.1; ``stop()`` ends it and its workers."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, cwd: Path = ROOT) -> None:
         self.port = free_port()
         self.log = log.open("ab")
         self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
@@ -166,7 +170,7 @@ class Server:
                 "4",
                 "config.wsgi:application",
             ],
-            cwd=ROOT,
+            cwd=cwd,
             env={**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"},
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -271,23 +275,69 @@ def median(values: list[float]) -> float:
 
 
 def measure_rounds(
-    port: int, rows: list[Row], baselines: dict[str, tuple[Callable, int]], *, rounds: int, seconds: float
-) -> tuple[dict[str, list[Result]], dict[str, list[Result]]]:
-    figures: dict[str, list[Result]] = {row.name: [] for row in rows}
-    bases: dict[str, list[Result]] = {name: [] for name in baselines}
+    ports: dict[str, int],
+    rows: list[Row],
+    baselines: dict[str, tuple[Callable, int]],
+    *,
+    rounds: int,
+    seconds: float,
+) -> tuple[dict[str, dict[str, list[Result]]], dict[str, dict[str, list[Result]]]]:
+    """Each baseline and row on each server (``ports``: label → port), the servers one after the other for each
+    measurement (in turn first), in ``rounds`` rounds. Results by server label, then by name."""
+    figures = {label: {row.name: [] for row in rows} for label in ports}
+    bases = {label: {name: [] for name in baselines} for label in ports}
     for number in range(1, rounds + 1):
+        order = list(ports) if number % 2 else list(reversed(ports))
         for name, (feed, clients) in baselines.items():
-            result = load(port, feed, clients=clients, seconds=seconds)
-            bases[name].append(result)
-            progress(f"round {number}/{rounds}: {name}: {result.rate:,.0f}/s")
+            for label in order:
+                result = load(ports[label], feed, clients=clients, seconds=seconds)
+                bases[label][name].append(result)
+                progress(f"round {number}/{rounds} [{label}]: {name}: {result.rate:,.0f}/s")
         for row in rows:
-            if row.prepare:
-                row.prepare()
-            result = load(port, row.figure, clients=row.clients, seconds=seconds)
-            figures[row.name].append(result)
-            failed = f", {result.errors} failed {dict(result.statuses)}" if result.errors else ""
-            progress(f"round {number}/{rounds}: {row.name}: {result.rate:,.1f}/s{failed}")
+            for label in order:
+                if row.prepare:
+                    row.prepare()
+                result = load(ports[label], row.figure, clients=row.clients, seconds=seconds)
+                figures[label][row.name].append(result)
+                failed = f", {result.errors} failed {dict(result.statuses)}" if result.errors else ""
+                progress(f"round {number}/{rounds} [{label}]: {row.name}: {result.rate:,.1f}/s{failed}")
     return figures, bases
+
+
+def comparison(rows: list[Row], figures, bases, this: str, other: str) -> str:
+    """This checkout against the other one, measured in the same rounds on the same database."""
+    lines = [
+        f"| what | {other} req/s | {this} req/s | {this} / {other} | same, paired by round "
+        f"| ratio to baseline, {other} → {this} | p95 ms {other} → {this} | SQL/req {other} → {this} |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        cells = {}
+        for label in (other, this):
+            results = figures[label][row.name]
+            rate = median([r.rate for r in results])
+            cells[label] = (
+                rate,
+                rate / median([r.rate for r in bases[label][row.baseline]]),
+                median([r.percentile(0.95) for r in results]),
+                median([median(r.queries) for r in results if r.queries]),
+            )
+        (a_rate, a_ratio, a_p95, a_sql), (b_rate, b_ratio, b_p95, b_sql) = cells[other], cells[this]
+        # The two servers measured one after the other in each round: the median of those ratios is the figure
+        # least moved by the machine's load changing between rounds.
+        paired = median(
+            [
+                b.rate / a.rate
+                for a, b in zip(figures[other][row.name], figures[this][row.name], strict=True)
+                if a.rate
+            ]
+        )
+        lines.append(
+            f"| {row.name} | {a_rate:,.1f} | {b_rate:,.1f} | {b_rate / a_rate:.2f}x | {paired:.2f}x "
+            f"| {a_ratio:.3f} → {b_ratio:.3f} "
+            f"| {a_p95:.0f} → {b_p95:.0f} | {a_sql:.0f} → {b_sql:.0f} |"
+        )
+    return "\n".join(lines)
 
 
 def table(rows: list[Row], figures, bases) -> str:
@@ -434,6 +484,12 @@ def main() -> None:
     parser.add_argument("--households", type=int, help="portal cases available (default 6000, quick 1500)")
     parser.add_argument("--memory-requests", type=int, help="requests before the last RSS reading (10,000)")
     parser.add_argument("--no-extra", action="store_true", help="skip bench_eds, bench_slip and bench_scale")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        help="another checkout of the portal (same schema): served by a second gunicorn on the same database and "
+        "measured in the same rounds; a table of both follows",
+    )
     arguments = parser.parse_args()
     quick = arguments.quick
     seconds = arguments.seconds or (1.0 if quick else 3.0)
@@ -492,7 +548,7 @@ def main() -> None:
         static = get("/static/bench/slip.pdf")
         cases = CaseFeed(scene.households, keys)
         case_measurements = 2 * (arguments.rounds + 1)
-        per_case_measurement = max(1, households // case_measurements)
+        per_case_measurement = max(1, households // (case_measurements * (2 if arguments.compare else 1)))
         baselines = {
             "bare, 1 client": (repeat(bare), 1),
             "bare, 4 clients": (repeat(bare), 4),
@@ -544,9 +600,21 @@ def main() -> None:
             if row.prepare:
                 cases.prepare(20)
             load(server.port, row.figure, clients=row.clients, seconds=0.3)
-        figures, bases = measure_rounds(
-            server.port, rows, baselines, rounds=arguments.rounds, seconds=seconds
-        )
+        ports = {"this": server.port}
+        other = None
+        if arguments.compare:
+            other = Server(server_env, folder / "gunicorn-compare.log", cwd=arguments.compare.resolve())
+            ports["compare"] = other.port
+            progress(f"the other checkout ({arguments.compare}) on 127.0.0.1:{other.port}")
+            for row in rows:
+                if row.prepare:
+                    cases.prepare(20)
+                load(other.port, row.figure, clients=row.clients, seconds=0.3)
+        try:
+            figures, bases = measure_rounds(ports, rows, baselines, rounds=arguments.rounds, seconds=seconds)
+        finally:
+            if other is not None:
+                other.stop()
         server.stop()
         server = None
 
@@ -582,10 +650,15 @@ def main() -> None:
             f"medians; {os.cpu_count()} CPUs"
         )
         print()
-        print(table(rows, figures, bases))
+        print(table(rows, figures["this"], bases["this"]))
         print(memory_row)
         if eds_line:
             print(eds_line)
+        if arguments.compare:
+            print()
+            print(f"This checkout against {arguments.compare}, the same rounds and database:")
+            print()
+            print(comparison(rows, figures, bases, "this", "compare"))
         for block in extra:
             print()
             print(block)

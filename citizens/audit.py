@@ -182,10 +182,12 @@ def reads_note(
     Within a request, the notes are written as one audit row at the end (``ReadAuditMiddleware``); outside one,
     at once. Only staff readers are logged.
     """
-    model = model or getattr(objects, "model", None)
-    objects = list(objects)
     request = who if isinstance(who, HttpRequest) or hasattr(who, "_request") else None
     actor = getattr(who, "user", None) if request is not None else who
+    if getattr(actor, "is_authenticated", False) and not actor.is_staff:
+        return  # only staff reads are logged: a citizen's list is not walked for persons it would not log
+    model = model or getattr(objects, "model", None)
+    objects = list(objects)
     log = _current.get()
     immediate = log is None
     if immediate:
