@@ -5,6 +5,21 @@ from __future__ import annotations
 from django.db import migrations
 
 
+def append_only_function(function: str, *, unless: str = "") -> str:
+    """PostgreSQL: the trigger function that refuses UPDATE and DELETE; with ``unless``, a condition on the
+    operation (``TG_OP``, ``OLD``, settings) under which the row passes instead."""
+    passes = f"IF {unless} THEN RETURN OLD; END IF;" if unless else ""
+    return f"""
+        CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            {passes}
+            RAISE EXCEPTION '% on %: rows of this table are append-only', TG_OP, TG_TABLE_NAME
+                USING ERRCODE = 'insufficient_privilege';
+        END;
+        $$;
+        """
+
+
 def append_only(table: str) -> migrations.RunPython:
     """A migration operation that makes ``table`` refuse UPDATE (and, on PostgreSQL, DELETE) in the database.
 
@@ -20,14 +35,7 @@ def append_only(table: str) -> migrations.RunPython:
         vendor = schema_editor.connection.vendor
         if vendor == "postgresql":
             schema_editor.execute(
-                f"""
-                CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    RAISE EXCEPTION '% on %: rows of this table are append-only', TG_OP, TG_TABLE_NAME
-                        USING ERRCODE = 'insufficient_privilege';
-                END;
-                $$;
-                """,
+                append_only_function(function),
                 params=None,  # the body's % are PL/pgSQL's, not query parameters
             )
             schema_editor.execute(

@@ -173,6 +173,12 @@ CONTENT_SECURITY_POLICY = {
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 # Co-owners have this long to answer an owner's application (SERVICE.md: consents lapse after one hour).
 CONSENT_WINDOW_MINUTES = env.int("CONSENT_WINDOW_MINUTES", default=60)
+# Staff reads of personal data (the audit log's ``*.view``, ``*.list`` and ``slip.download`` rows) are kept this
+# many days, then ``manage.py purge_read_log`` deletes them (README, "Security and reliability"). Five years: the
+# law on personal data (No. 94-V, art. 22) asks that unauthorised access be detected, and names no period; five
+# years outlasts the limitation periods within which a person may complain of it or it may be prosecuted, and the
+# data minimisation the same law asks for argues against keeping it for ever. Writes are kept for good.
+AUDIT_READ_RETENTION_DAYS = env.int("AUDIT_READ_RETENTION_DAYS", default=1825)
 # Scans of documents attached at the desk (PDF, JPEG, PNG): the largest accepted, in bytes.
 SCAN_MAX_BYTES = env.int("SCAN_MAX_BYTES", default=10_000_000)
 # The passport's term: 30 minutes from the moment the documents are handed in.

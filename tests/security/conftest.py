@@ -1,6 +1,11 @@
 import pytest
 from django.core.cache import cache
 
+from tests.deregistration.conftest import (  # noqa: F401 - the test PKI's fixtures, shared with the service tests
+    eds_pki,
+    eds_session_pki,
+)
+
 
 @pytest.fixture(autouse=True)
 def _api_throttles(settings):

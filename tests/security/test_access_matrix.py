@@ -173,6 +173,16 @@ PUBLIC = {
 }
 
 
+# Redirects that are not a sign-in: the language switch (back where the caller was), signing out, the admin's short
+# address of an object (to its change page, which then asks to sign in).
+GOES_ELSEWHERE = {
+    "set_language",
+    "admin:logout",
+    "portal:logout",
+    *(key for key in ACCESS if key.startswith("admin/") and key.endswith("<path:object_id>/")),
+}
+
+
 def _walk(resolver: URLResolver, prefix: str = "", namespace: str = ""):
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
@@ -376,6 +386,9 @@ def test_every_url_answers_each_role_as_the_access_table_says(key, world):
                 response = getattr(client, method)(path)
                 transaction.set_rollback(True)
             assert response.status_code < 500, f"{method.upper()} {path} as {role}: {response.status_code}"
+            if role == "anonymous" and response.status_code in (301, 302) and key not in GOES_ELSEWHERE:
+                # A redirect of an anonymous caller is a refusal only when it asks them to sign in.
+                assert "login/" in response["Location"], f"{method.upper()} {path}: {response['Location']}"
             classes.append(_status_class(response))
         seen[method] = "".join(classes)
     assert key in ACCESS, f'add {key} to the access table: "{key}": ("{seen["get"]}", "{seen["post"]}"),'
