@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils gettext chromium
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test system-deps lint migrate seed messages makemessages clean screenshots
+.PHONY: run test install install-test system-deps lint migrate seed seed-bulk messages makemessages clean screenshots
 
 run: install messages
 	$(PY) manage.py migrate --noinput
@@ -59,6 +59,13 @@ screenshots: install-test system-deps messages
 MAKEMESSAGES := makemessages -l kk -l ru -l en --ignore=.venv --ignore=tests --ignore=bench --ignore=docs --ignore=devtools --add-location=file --no-obsolete
 makemessages: $(VENV)/.installed
 	$(PY) manage.py $(MAKEMESSAGES)
+
+# A synthetic national-scale population on PostgreSQL (DATABASE_URL), e.g. `make seed-bulk PERSONS=1000000`:
+# persons, dwellings, owners, registrations and a history of cases, loaded with COPY. Each run adds PERSONS more.
+PERSONS ?= 100000
+seed-bulk: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_bulk --persons $(PERSONS)
 
 # The .po files are the source; the compiled .mo files are built here, not committed.
 messages: $(VENV)/.installed
