@@ -13,8 +13,8 @@ a second run adds N more persons after the first ones.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from citizens.iin import iin_check_digit
 from citizens.models import Dwelling, Ownership, Person, Registration
+from citizens.progress import ProgressBar
 from deregistration.models import Application, ApplicationSubject, RegistryRecord
 from devtools.demo import FEMALE_NAMES, MALE_NAMES, SURNAMES
 
@@ -102,38 +103,28 @@ def table_columns(model, *, skip: frozenset[str] | set[str] = frozenset()) -> tu
     return tuple(f.column for f in model._meta.concrete_fields if f.name not in skip)
 
 
-class ProgressBar:
-    """A one-line progress bar on a terminal stream (redrawn at most ten times a second), silent elsewhere."""
-
-    def __init__(self, label: str, total: int, stream: TextIO | None = None, width: int = 30):
-        self.label, self.total, self.width = label, max(total, 1), width
-        self.stream = stream if stream is not None else sys.stderr
-        self.done = 0
-        self.started = self.drawn = time.monotonic()
-
-    def update(self, count: int) -> None:
-        self.done += count
-        now = time.monotonic()
-        if now - self.drawn >= 0.1 or self.done >= self.total:
-            self.drawn = now
-            self.draw(now)
-
-    def draw(self, now: float) -> None:
-        share = min(self.done / self.total, 1.0)
-        filled = int(share * self.width)
-        elapsed = now - self.started
-        rate = self.done / elapsed if elapsed > 0 else 0.0
-        self.stream.write(
-            f"\r{self.label:<14} [{'#' * filled}{'.' * (self.width - filled)}] {share:6.1%} "
-            f"{self.done:>10,}/{self.total:,} {rate:>10,.0f}/s {elapsed:6.1f} s"
-        )
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.done < self.total or self.drawn == self.started:
-            self.draw(time.monotonic())
-        self.stream.write("\n")
-        self.stream.flush()
+def new_iins(n: int, taken: set[str], serial_base: int = 1000) -> list[tuple[str, int, dt.date]]:
+    """N valid IINs not in ``taken``, as (IIN, sex 0/1, birth date): the birth date and the century and sex
+    digit lead, then a four-digit serial from ``serial_base``, then the check digit."""
+    found: list[tuple[str, int, dt.date]] = []
+    k = 0
+    days = [FIRST_BIRTH_DAY + dt.timedelta(days=d) for d in range(DAYS_OF_BIRTH)]
+    prefixes = [f"{d:%y%m%d}" for d in days]
+    while len(found) < n:
+        day = k % DAYS_OF_BIRTH
+        rest = k // DAYS_OF_BIRTH
+        sex = rest % 2
+        birth = days[day]
+        century = (3 if birth.year < 2000 else 5) + sex
+        first_eleven = f"{prefixes[day]}{century}{serial_base + rest // 2:04d}"
+        k += 1
+        check = iin_check_digit(first_eleven)
+        if check is None:
+            continue
+        iin = f"{first_eleven}{check}"
+        if iin not in taken:
+            found.append((iin, sex, birth))
+    return found
 
 
 def copy_rows(
@@ -191,32 +182,13 @@ class BulkSeed:
 
     # -- identifiers -----------------------------------------------------------------------------
     def next_ids(self, cursor, table: str) -> int:
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608 - our own table names
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
         return cursor.fetchone()[0]
 
     def iins(self, cursor) -> list[tuple[str, int, dt.date]]:
         """N new valid IINs (with sex and birth date), skipping those already in the register."""
         cursor.execute("SELECT iin FROM citizens_person")
-        taken = {row[0] for row in cursor.fetchall()}
-        found: list[tuple[str, int, dt.date]] = []
-        k = 0
-        days = [FIRST_BIRTH_DAY + dt.timedelta(days=d) for d in range(DAYS_OF_BIRTH)]
-        prefixes = [f"{d:%y%m%d}" for d in days]
-        while len(found) < self.n:
-            day = k % DAYS_OF_BIRTH
-            rest = k // DAYS_OF_BIRTH
-            sex = rest % 2
-            birth = days[day]
-            century = (3 if birth.year < 2000 else 5) + sex
-            first_eleven = f"{prefixes[day]}{century}{1000 + rest // 2:04d}"
-            k += 1
-            check = iin_check_digit(first_eleven)
-            if check is None:
-                continue
-            iin = f"{first_eleven}{check}"
-            if iin not in taken:
-                found.append((iin, sex, birth))
-        return found
+        return new_iins(self.n, {row[0] for row in cursor.fetchall()})
 
     # -- the plan: who lives where, who is in a case -----------------------------------------------
     def households(self, dwelling_base: int, first_code: int) -> list[Household]:
@@ -394,7 +366,7 @@ class BulkSeed:
             counts[label] = self._copy(cursor, label, table, columns, rows, total)
         for table in ids:
             cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - our table names
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
             )
         return counts
@@ -596,3 +568,97 @@ class _CaseHistory:
 def seed_bulk(*, persons: int, progress: bool = True, stream: TextIO | None = None) -> BulkSummary:
     """Add ``persons`` synthetic persons (and their dwellings, registrations and case history) on PostgreSQL."""
     return BulkSeed(persons=persons, progress=progress, stream=stream).run()
+
+
+def write_population_file(path, *, persons: int, serial_base: int = 5000, first_code: int = 10**14) -> None:
+    """A population file (DESIGN.md's format) of ``persons`` synthetic persons, their dwellings (1-3 owners
+    each) and registrations (permanent for all, temporary for one in twenty), written as a stream."""
+    import json
+
+    seed = BulkSeed(persons=persons, progress=False)
+    iins = new_iins(persons, set(), serial_base)
+    homes = seed.households(0, first_code)
+    dump = functools.partial(json.dumps, ensure_ascii=False)
+    with open(path, "w", encoding="utf-8") as out:
+        out.write('{"persons": [\n')
+        first = True
+        for line in seed.person_rows(0, iins, homes):
+            (
+                _id,
+                iin,
+                last,
+                first_name,
+                patronymic,
+                birth,
+                place,
+                sex,
+                citizenship,
+                category,
+                doc,
+                number,
+                issued,
+                issuer,
+                _c,
+                _u,
+            ) = line.rstrip("\n").split("\t")
+            record = {
+                "iin": iin,
+                "last_name": last,
+                "first_name": first_name,
+                "patronymic": patronymic,
+                "birth_date": birth,
+                "birth_place": place,
+                "sex": sex,
+                "citizenship": citizenship,
+                "category": category,
+                "document": {"type": doc, "number": number, "issued_on": issued, "issued_by": issuer},
+            }
+            out.write(("" if first else ",\n") + dump(record))
+            first = False
+        out.write('\n], "dwellings": [\n')
+        for h, home in enumerate(homes):
+            _prefix, region, region_ru, locality, locality_ru = home.region
+            street, street_ru = STREETS[h % len(STREETS)]
+            record = {
+                "address_code": home.code,
+                "kato": home.kato,
+                "region": region,
+                "region_ru": region_ru,
+                "locality": locality,
+                "locality_ru": locality_ru,
+                "street": street,
+                "street_ru": street_ru,
+                "building": str(1 + h % 97),
+                "apartment": str(1 + h % 211),
+                "owners": [iins[i][0] for i in range(home.first, home.first + home.owners)],
+            }
+            out.write(("" if h == 0 else ",\n") + dump(record))
+        out.write('\n], "registrations": [\n')
+        first = True
+        for h, home in enumerate(homes):
+            for i in range(home.first, home.first + home.size):
+                since = seed.today - dt.timedelta(days=200 + (i * 31) % 7000)
+                rows = [
+                    {
+                        "iin": iins[i][0],
+                        "address_code": home.code,
+                        "kind": "permanent",
+                        "registered_on": str(since),
+                    }
+                ]
+                other = homes[(h + 3) % len(homes)]
+                if i % 20 == 0 and other is not home:
+                    start = seed.today - dt.timedelta(days=10 + i % 300)
+                    rows.append(
+                        {
+                            "iin": iins[i][0],
+                            "address_code": other.code,
+                            "kind": "temporary",
+                            "registered_on": str(start),
+                            "valid_until": str(start + dt.timedelta(days=365)),
+                        }
+                    )
+                for row in rows:
+                    out.write(("" if first else ",\n") + dump(row))
+                    first = False
+        out.write("\n]}\n")
