@@ -47,7 +47,8 @@ from citizens.models import Person  # noqa: E402
 from citizens.population import population_import_file  # noqa: E402
 from deregistration.accounts import staff_account_create  # noqa: E402
 from deregistration.models import Application, ApplicationSubject  # noqa: E402
-from devtools.bulk import seed_bulk, write_population_file  # noqa: E402
+from devtools.bulk import seed_bulk  # noqa: E402
+from devtools.population_file import write_population_file  # noqa: E402
 
 IMPORT_TARGET = 20_000  # persons per second
 SEED_TARGET = 300.0  # seconds for a million persons

@@ -205,10 +205,12 @@ class Stage:
             if value in seen:
                 later.append((index, value))
             seen.add(value)
-        for index, _value in later:
-            self.execute(f"DELETE FROM {table} WHERE idx = %s", [index])
-            if table == "import_dwelling":
-                self.execute("DELETE FROM import_owner WHERE idx = %s", [index])
+        indexes = [index for index, _value in later]
+        for start in range(0, len(indexes), 500):
+            batch = indexes[start : start + 500]
+            marks = ", ".join(["%s"] * len(batch))
+            for staged in (table, "import_owner") if table == "import_dwelling" else (table,):
+                self.execute(f"DELETE FROM {staged} WHERE idx IN ({marks})", batch)
         return later
 
     def duplicate_persons(self) -> list[tuple[int, str]]:

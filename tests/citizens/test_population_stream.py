@@ -157,3 +157,28 @@ def test_the_python_forms_of_the_registration_constraints_agree_with_the_databas
                 name,
                 values,
             )
+
+
+def test_a_dwelling_twice_in_the_file_is_named_and_nothing_is_loaded():
+    data = copy.deepcopy(GOOD)
+    data["dwellings"].append(copy.deepcopy(data["dwellings"][0]))
+    with pytest.raises(PopulationImportError) as excinfo:
+        population_import(data=data)
+    assert [str(e).split(":")[0] for e in excinfo.value.errors] == [
+        "dwellings[1] (address code 0201400012345678)"
+    ]
+    assert Dwelling.objects.count() == 0
+
+
+def test_a_generated_population_file_loads_and_a_second_load_changes_nothing(tmp_path):
+    from devtools.population_file import write_population_file
+
+    path = tmp_path / "population.json"
+    write_population_file(path, persons=120)
+    call_command("import_population", str(path), "--no-progress", stdout=io.StringIO())
+    assert Person.objects.count() == 120
+    before = table_state()
+    out = io.StringIO()
+    call_command("import_population", str(path), "--no-progress", stdout=out)
+    assert "Nothing to change" in out.getvalue()
+    assert table_state() == before
