@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
@@ -110,6 +111,8 @@ class Stage:
         self.now = connection.ops.adapt_datetimefield_value(now)
         self.postgres = connection.vendor == "postgresql"
         self.buffers: dict[str, list[tuple]] = {name: [] for name in STAGING}
+        self.copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="population-copy")
+        self.copying: Future | None = None
 
     def __enter__(self) -> Stage:
         self.cursor = connection.cursor()
@@ -125,19 +128,21 @@ class Stage:
                 pass
         self.drop()
         for name, select in STAGING.items():
-            self.cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {select} WHERE 1 = 0")
+            self.execute(f"CREATE TEMPORARY TABLE {name} AS {select} WHERE 1 = 0")
         return self
 
     def __exit__(self, *exc_info) -> None:
         try:
+            self.wait()
             if exc_info[0] is None:
                 self.drop()
         finally:
+            self.copier.shutdown(wait=True)
             self.cursor.close()
 
     def drop(self) -> None:
         for name in (*STAGING, *DERIVED):
-            self.cursor.execute(f"DROP TABLE IF EXISTS {name}")
+            self.execute(f"DROP TABLE IF EXISTS {name}")
 
     # -- appending checked records ---------------------------------------------------------------
     def add(self, table: str, row: tuple) -> None:
@@ -169,14 +174,21 @@ class Stage:
         """Statistics for the planner: nothing analyzes temporary tables on its own, and without them PostgreSQL
         plans nested loops over tables of millions of rows."""
         for table in tables:
-            self.cursor.execute(f"ANALYZE {table}")
+            self.execute(f"ANALYZE {table}")
 
     def flush_table(self, table: str) -> None:
         rows = self.buffers[table]
         if not rows:
             return
         if self.postgres:
-            self.cursor.cursor.copy_expert(f"COPY {table} FROM STDIN", io.StringIO(_copy_lines(rows)))
+            text = io.StringIO(_copy_lines(rows))
+            self.wait()
+            # PostgreSQL takes this batch while the next ones are read and checked: one COPY in flight at a
+            # time, on this transaction's own connection (psycopg2 lets go of the GIL while libpq sends), and
+            # every other statement waits for it (``wait``), so the connection is never used twice at once.
+            self.copying = self.copier.submit(
+                self.cursor.cursor.copy_expert, f"COPY {table} FROM STDIN", text
+            )
         else:
             marks = ", ".join(["%s"] * len(rows[0]))
             self.cursor.executemany(
@@ -185,11 +197,19 @@ class Stage:
             )
         self.buffers[table] = []
 
+    def wait(self) -> None:
+        """Until the COPY in flight (if any) is done; its error, if it failed, is raised here."""
+        if self.copying is not None:
+            copying, self.copying = self.copying, None
+            copying.result()
+
     def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
+        self.wait()
         self.cursor.execute(sql, params)
         return self.cursor.fetchall()
 
     def execute(self, sql: str, params: list[Any] | None = None) -> int:
+        self.wait()
         self.cursor.execute(sql, params)
         return self.cursor.rowcount
 
@@ -255,7 +275,7 @@ class Stage:
         created, updated = self.merge(DWELLING, "import_dwelling", "address_code", DWELLING_COLUMNS)
         self.summary.created["dwellings"] += created
         self.summary.updated["dwellings"] += updated
-        self.cursor.execute(
+        self.execute(
             f"CREATE TEMPORARY TABLE import_owner_ids AS "
             f"SELECT d.id AS dwelling_id, p.id AS person_id, w.share, w.since, w.idx, w.position "
             f"FROM import_owner w JOIN {DWELLING} d ON d.address_code = w.address_code "
@@ -298,7 +318,7 @@ class Stage:
         """New active permanent registrations of a person who has one already: in the register, or earlier in
         the file. Registrations already in the register (same person, dwelling and date) are left out first:
         an import never rewrites or reopens them."""
-        self.cursor.execute(
+        self.execute(
             f"CREATE TEMPORARY TABLE import_registration_new AS "
             f"SELECT s.idx, s.iin, s.address_code, p.id AS person_id, d.id AS dwelling_id, "
             f"{', '.join('s.' + c for c in REGISTRATION_COLUMNS)} "
