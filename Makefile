@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 
 BENCH_ARGS ?=
 
-.PHONY: bench run worker test install install-test system-deps lint migrate seed messages makemessages clean screenshots load faults
+.PHONY: bench run worker test install install-test system-deps lint migrate seed seed-bulk messages makemessages clean screenshots load faults
 
 run: install messages
 	$(PY) manage.py migrate --noinput
@@ -67,6 +67,13 @@ screenshots: install-test system-deps messages
 MAKEMESSAGES := makemessages -l kk -l ru -l en --ignore=.venv --ignore=tests --ignore=bench --ignore=docs --ignore=devtools --add-location=file --no-obsolete
 makemessages: $(VENV)/.installed
 	$(PY) manage.py $(MAKEMESSAGES)
+
+# A synthetic national-scale population on PostgreSQL (DATABASE_URL), e.g. `make seed-bulk PERSONS=1000000`:
+# persons, dwellings, owners, registrations and a history of cases, loaded with COPY. Each run adds PERSONS more.
+PERSONS ?= 100000
+seed-bulk: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_bulk --persons $(PERSONS)
 
 # The .po files are the source; the compiled .mo files are built here, not committed.
 messages: $(VENV)/.installed

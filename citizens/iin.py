@@ -15,6 +15,7 @@ against the person's data (``iin_birth_date_hint`` offers them as a hint at most
 from __future__ import annotations
 
 import datetime as dt
+import operator
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -34,9 +35,11 @@ IIN_IS_BIN = "iin_is_bin"
 
 def iin_check_digit(first_eleven: str) -> int | None:
     """The check digit for 11 digits, or None when both passes give 10 (no valid number exists)."""
+    if len(first_eleven) != len(FIRST_PASS_WEIGHTS):
+        raise ValueError("eleven digits expected")
     digits = [int(c) for c in first_eleven]
     for weights in (FIRST_PASS_WEIGHTS, SECOND_PASS_WEIGHTS):
-        remainder = sum(d * w for d, w in zip(digits, weights, strict=True)) % 11
+        remainder = sum(map(operator.mul, digits, weights)) % 11
         if remainder != 10:
             return remainder
     return None

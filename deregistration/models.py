@@ -86,7 +86,18 @@ class Application(models.Model):
             ("act_service_provider", _("Can process cases of foreigners, stateless persons and refugees")),
             ("view_dashboard", _("Can see the supervisor's dashboard")),
         ]
-        indexes = [models.Index(fields=["status", "deadline_at"], name="application_queue")]
+        indexes = [
+            models.Index(fields=["status", "deadline_at"], name="application_queue"),
+            # Every ordering a list uses, as an index (selectors.QUEUE_ORDERING, the cabinet, the API): a page
+            # is an index range with a LIMIT, however many cases the table holds.
+            models.Index(fields=["-submitted_at", "-id"], name="application_newest"),
+            models.Index(fields=["applicant", "-submitted_at", "-id"], name="application_of_applicant"),
+            models.Index(
+                fields=["deadline_at", "consent_expires_at", "submitted_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="application_open_by_deadline",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["submitted_by", "idempotency_key"],
@@ -365,6 +376,10 @@ class RegistryRecord(models.Model):
         verbose_name = _("ХҚТ ТП АЖ record")
         verbose_name_plural = _("ХҚТ ТП АЖ records")
         ordering = ["-recorded_at", "-id"]
+        indexes = [
+            models.Index(fields=["-recorded_at", "-id"], name="registry_record_newest"),
+            models.Index(fields=["iin", "-recorded_at", "-id"], name="registry_record_of_iin"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.application_number}/{self.registration_id}"

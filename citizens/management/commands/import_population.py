@@ -1,26 +1,29 @@
-import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from citizens.population import PopulationImportError, population_import
+from citizens.population import PopulationFileError, PopulationImportError, population_import_file
 
 
 class Command(BaseCommand):
-    help = "Load persons, dwellings, owners and registrations from a JSON file (DESIGN.md). All or nothing."
+    help = (
+        "Load persons, dwellings, owners and registrations from a JSON file (DESIGN.md). All or nothing. "
+        "The file is read as a stream; a progress bar goes to stderr."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
-    def handle(self, *args, file: Path, **options):
+    def handle(self, *args, file: Path, no_progress: bool = False, **options):
+        if not file.is_file():
+            raise CommandError(f"{file}: cannot read the file (no such file).")
         try:
-            data = json.loads(file.read_text(encoding="utf-8"))
+            summary = population_import_file(path=file, progress=None if no_progress else self.stderr._out)
         except OSError as exc:
             raise CommandError(f"{file}: cannot read the file ({exc.strerror}).") from exc
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (PopulationFileError, UnicodeDecodeError) as exc:
             raise CommandError(f"{file}: not valid JSON ({exc}).") from exc
-        try:
-            summary = population_import(data=data)
         except PopulationImportError as exc:
             raise CommandError(
                 f"Nothing was imported: {len(exc.errors)} problem(s) found.\n"
