@@ -182,3 +182,20 @@ def test_a_generated_population_file_loads_and_a_second_load_changes_nothing(tmp
     call_command("import_population", str(path), "--no-progress", stdout=out)
     assert "Nothing to change" in out.getvalue()
     assert table_state() == before
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1 << 20])
+def test_the_reader_gives_every_record_whatever_the_read_size(monkeypatch, chunk):
+    from citizens import population_reader
+
+    monkeypatch.setattr(population_reader, "CHUNK", chunk)
+    data = {
+        **copy.deepcopy(GOOD),
+        "comment": {"nested": [1, 2.5e3, 'ü\\"x']},
+        "counts": [12345678901234567890],
+    }
+    raw = json.dumps(data, ensure_ascii=False, indent=1).encode()
+    members = list(population_reader.read_members(io.BytesIO(raw)))
+    expected = [(key, record) for key, value in data.items() if isinstance(value, list) for record in value]
+    assert [m for m in members if m[1] is not population_reader.NOT_A_LIST] == expected
+    assert ("comment", population_reader.NOT_A_LIST) in members
