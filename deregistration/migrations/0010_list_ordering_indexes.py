@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('citizens', '0007_person_name_ordering_index'),
-        ('deregistration', '0008_address_registration_code_wording'),
+        ('deregistration', '0009_registry_hash_chain'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
