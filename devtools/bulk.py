@@ -26,6 +26,7 @@ from citizens.iin import iin_check_digit
 from citizens.models import Dwelling, Ownership, Person, Registration
 from citizens.progress import ProgressBar
 from deregistration.models import Application, ApplicationSubject, RegistryRecord
+from deregistration.register_chain import chain_head_locked, chain_head_move, record_hash
 from devtools.demo import FEMALE_NAMES, MALE_NAMES, SURNAMES
 
 CHUNK_ROWS = 50_000
@@ -361,8 +362,11 @@ class BulkSeed:
             history.registration_rows(homes),
             history.registration_total(homes),
         )
+        head = chain_head_locked()
+        history.chain_seq, history.chain_hash = head.seq, head.hash
         for label, table, columns, rows, total in history.case_tables():
             counts[label] = self._copy(cursor, label, table, columns, rows, total)
+        chain_head_move(seq=history.chain_seq, hash=history.chain_hash)
         for table in ids:
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -521,27 +525,38 @@ class _CaseHistory:
             )
             effective = self.submitted[n].date()
             recorded = self.submitted[n] + dt.timedelta(minutes=3)
+            values = {
+                "iin": iin,
+                "last_name": surname,
+                "first_name": first,
+                "patronymic": patronymic,
+                "address_code": former.code,
+                "kato": former.kato,
+                "address": former.address,
+                "case_type": "owner_application",
+                "reason": "owner_application",
+                "basis": "Owner's application " + self.numbers[n],
+                "application_number": self.numbers[n],
+                "registration_id": self.registration_of[n],
+                "registered_on": effective - dt.timedelta(days=365 + i % 1000),
+                "effective_date": effective,
+                "recorded_at": recorded,
+                "channel": self.channel(n),
+                "operator": "" if self.channel(n) == "portal" else "operator",
+            }
+            # Each record chained to the one before it, as every writer of ХҚТ ТП АЖ must (the head is locked
+            # by ``_load`` for the whole transaction and moved after the COPY).
+            self.chain_seq += 1
+            values["seq"] = self.chain_seq
+            digest = record_hash(values, self.chain_hash)
             yield _row(
                 REGISTER_COLUMNS,
+                **values,
                 id=self.record_id(n),
-                iin=iin,
-                last_name=surname,
-                first_name=first,
-                patronymic=patronymic,
-                address_code=former.code,
-                kato=former.kato,
-                address=former.address,
-                case_type="owner_application",
-                reason="owner_application",
-                basis="Owner's application " + self.numbers[n],
-                application_number=self.numbers[n],
-                registration_id=self.registration_of[n],
-                registered_on=effective - dt.timedelta(days=365 + i % 1000),
-                effective_date=effective,
-                recorded_at=recorded.isoformat(),
-                channel=self.channel(n),
-                operator="" if self.channel(n) == "portal" else "operator",
+                prev_hash=self.chain_hash,
+                hash=digest,
             )
+            self.chain_hash = digest
 
     def subject_rows(self) -> Iterator[str]:
         base = self.ids["deregistration_applicationsubject"]
