@@ -1,7 +1,7 @@
 """Applications for deregistration, their subjects, documents and consents; the ХҚТ ТП АЖ register table;
 the personal-cabinet notifications; departure slips.
 
-The rules that decide what may be stored here live in ``rules.py`` and ``services.py``; the invariants
+The rules that decide what may be stored here live in ``rules.py`` and ``services/``; the invariants
 that the database can hold are constraints below (and triggers in the migrations for the append-only
 register).
 """

@@ -1,6 +1,6 @@
 """The rules of the service as data, to be read side by side with docs/service.md (the service in short).
 
-Pure functions and tables only: no database, no clock of its own. ``services.py`` applies them;
+Pure functions and tables only: no database, no clock of its own. ``services/`` applies them;
 forms may call them for early feedback.
 """
 

@@ -92,7 +92,7 @@ def test_a_crash_after_the_register_row_leaves_no_trace_in_a_real_transaction(
     def crash(**kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr("deregistration.services.audit_log", crash)
+    monkeypatch.setattr("deregistration.services.completion.audit_log", crash)
     with pytest.raises(RuntimeError):
         application_complete(actor=operator, application=application)
     application.refresh_from_db()

@@ -625,7 +625,7 @@ def test_an_error_after_the_register_row_leaves_no_trace(household, operator, mo
     def fail(**kwargs):
         raise RuntimeError("the notification service crashed")
 
-    monkeypatch.setattr("deregistration.services.notify", fail)
+    monkeypatch.setattr("deregistration.services.completion.notify", fail)
     with pytest.raises(RuntimeError):
         application_complete(actor=operator, application=application)
     application.refresh_from_db()
