@@ -220,7 +220,7 @@ def _issue_slips(*, actor: Any, application: Application) -> None:
     deregistration: the subject's ``slip_status`` says ``failed`` and staff issue it again (``slip_issue``)."""
     if application.status != Status.COMPLETED or not application.issue_slip:
         return
-    from .slips import slips_issue_later  # the PDF machinery loads only when a slip is issued
+    from ..slips import slips_issue_later  # the PDF machinery loads only when a slip is issued
 
     pending = application.subjects.filter(slip_status=SlipStatus.PENDING).values_list("pk", flat=True)
     slips_issue_later(actor=actor, subject_ids=list(pending))
