@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,11 +129,15 @@ class ChainBreak:
         return f"{self.kind} at seq {self.seq} ({where}){': ' + self.detail if self.detail else ''}"
 
 
-def chain_breaks(*, chunk_size: int = 2000) -> Iterator[ChainBreak]:
-    """Every break in the chain, in order, streaming the records by ``seq`` (server-side cursor on PostgreSQL)."""
+def chain_breaks(
+    *, chunk_size: int = 2000, progress: Callable[[int], None] | None = None
+) -> Iterator[ChainBreak]:
+    """Every break in the chain, in order, streaming the records by ``seq`` (server-side cursor on PostgreSQL).
+    ``progress``, if given, is told how many records were checked, once per ``chunk_size`` and at the end."""
     columns = ("id", *CHAINED_FIELDS, "prev_hash", "hash")
     rows = RegistryRecord.objects.order_by("seq").values_list(*columns).iterator(chunk_size=chunk_size)
     expected_seq, previous_hash, previous_id = 1, GENESIS, 0
+    checked = 0
     for row in rows:
         values = dict(zip(columns, row, strict=True))
         seq, record_id = values["seq"], values["id"]
@@ -144,6 +148,11 @@ def chain_breaks(*, chunk_size: int = 2000) -> Iterator[ChainBreak]:
         if record_hash(values, values["prev_hash"]) != values["hash"]:
             yield ChainBreak(CHANGED, seq, record_id, "its fields do not give its hash")
         expected_seq, previous_hash, previous_id = seq + 1, values["hash"], record_id
+        checked += 1
+        if progress is not None and checked % chunk_size == 0:
+            progress(checked)
+    if progress is not None:
+        progress(checked)
     head = RegistryChainHead.objects.filter(pk=1).values("seq", "hash").first()
     last = {"seq": expected_seq - 1, "hash": previous_hash}
     if head is None:

@@ -62,6 +62,16 @@ def test_each_record_carries_the_hash_of_the_one_before(records):
     assert "intact" in output
 
 
+def test_verify_register_shows_its_progress_on_stderr(records):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("verify_register", "--chunk-size", "2", stdout=out, stderr=err)
+    assert "100.0%" in err.getvalue()
+    assert "4/4" in err.getvalue()
+    quiet = io.StringIO()
+    call_command("verify_register", "--no-progress", stdout=io.StringIO(), stderr=quiet)
+    assert quiet.getvalue() == ""
+
+
 def test_the_hash_is_computed_from_plain_values(records):
     """What a COPY-based load does: the same function over the row's plain values gives the stored hash."""
     row = RegistryRecord.objects.filter(seq=2).values(*CHAINED_FIELDS, "prev_hash", "hash").get()
