@@ -36,13 +36,13 @@ import django
 
 django.setup()
 
-import psycopg2  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from bench import databases  # noqa: E402
 from citizens.models import Person  # noqa: E402
 from citizens.population import population_import_file  # noqa: E402
 from deregistration.accounts import staff_account_create  # noqa: E402
@@ -67,28 +67,8 @@ def base_name() -> str:
     return urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/") or "dereg_scale"
 
 
-def admin_connection():
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    raw = psycopg2.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username,
-        password=parts.password,
-        dbname="postgres",
-    )
-    raw.autocommit = True
-    return raw
-
-
 def ensure_database(name: str, *, fresh: bool) -> None:
-    raw = admin_connection()
-    with raw.cursor() as cursor:
-        if fresh:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    raw.close()
+    databases.ensure_database(os.environ["DATABASE_URL"], name, fresh=fresh)
 
 
 def use_database(name: str) -> None:

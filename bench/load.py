@@ -23,7 +23,6 @@ import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -337,13 +336,13 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c"]
-    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {args.database}"], check=True)  # noqa: S603
-    subprocess.run([*psql, f"CREATE DATABASE {args.database}"], check=True)  # noqa: S603
     url = f"postgres://postgres@127.0.0.1:5432/{args.database}?sslmode=disable"
+    sys.path.insert(0, str(ROOT))
+    from bench.databases import recreate_database
+
+    recreate_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()

@@ -49,6 +49,9 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.databases import recreate_database  # noqa: E402
+
 PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).parent / "gunicorn")
 STATIC_ROOT = ROOT / "var" / "bench-static"
@@ -363,27 +366,13 @@ def table(rows: list[Row], figures, bases) -> str:
 # --- setup ----------------------------------------------------------------------------------------------
 
 
-def recreate_database(url: str) -> None:
-    import psycopg2  # the project's own driver
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
+def fresh_bench_database(url: str) -> None:
+    name = urlparse(url).path.lstrip("/")
     if "bench" not in name:
         raise SystemExit(
             f"BENCH_DATABASE_URL names {name!r}: refusing to drop a database without 'bench' in it"
         )
-    admin = psycopg2.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username,
-        password=parts.password,
-        dbname="postgres",
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
+    recreate_database(url)
 
 
 def environment(folder: Path, database_url: str) -> dict[str, str]:
@@ -506,7 +495,7 @@ def main() -> None:
     server = None
     try:
         progress(f"database {urlparse(database_url).path.lstrip('/')}: made afresh")
-        recreate_database(database_url)
+        fresh_bench_database(database_url)
         import django
 
         django.setup()

@@ -8,6 +8,8 @@ register).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -143,6 +145,10 @@ class Application(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def consent_window_passed(self, now: dt.datetime) -> bool:
+        """Still waiting for co-owners when their window has closed: the case is due to lapse."""
+        return self.status == Status.AWAITING_CONSENT and self.consent_expires_at <= now
 
 
 class ApplicationSubject(models.Model):

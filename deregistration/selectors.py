@@ -57,17 +57,13 @@ def _lapse_shown(application_ids: Sequence[int]) -> None:
     consents_lapse(application_ids=application_ids)
 
 
-def _due(application: Application, now: dt.datetime) -> bool:
-    return application.status == Status.AWAITING_CONSENT and application.consent_expires_at <= now
-
-
 def applications_shown(*, actor: Any, applications: Sequence[Application]) -> list[Application]:
     """The cases of a page as they stand now: a read is a touch, so those among them whose consent window has
     passed are refused first and read again. No query at all when none is due: the lists no longer sweep
     every case on each read (``manage.py lapse_consents`` does, on a schedule), yet never show a lapsed window
     as still waiting."""
     now = timezone.now()
-    due = [a.pk for a in applications if _due(a, now)]
+    due = [a.pk for a in applications if a.consent_window_passed(now)]
     if not due:
         return list(applications)
     _lapse_shown(due)
@@ -78,7 +74,7 @@ def applications_shown(*, actor: Any, applications: Sequence[Application]) -> li
 def consents_shown(*, actor: Any, consents: Sequence[Consent]) -> list[Consent]:
     """The consent requests of a page as they stand now (as ``applications_shown``, for a co-owner's list)."""
     now = timezone.now()
-    due = [c.application_id for c in consents if _due(c.application, now)]
+    due = [c.application_id for c in consents if c.application.consent_window_passed(now)]
     if not due:
         return list(consents)
     _lapse_shown(due)

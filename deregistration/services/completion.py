@@ -314,7 +314,7 @@ def lapse_if_due(application: Application) -> bool:
 
     Returns whether it lapsed (the instance is refreshed then).
     """
-    if application.status == Status.AWAITING_CONSENT and application.consent_expires_at <= timezone.now():
+    if application.consent_window_passed(timezone.now()):
         lapsed = consents_lapse(application_ids=[application.pk])
         application.refresh_from_db()
         return bool(lapsed)
