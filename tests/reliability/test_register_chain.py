@@ -72,6 +72,11 @@ def test_verify_register_shows_its_progress_on_stderr(records):
     assert quiet.getvalue() == ""
 
 
+def test_a_chunk_size_below_one_is_refused_naming_the_option(records):
+    with pytest.raises(CommandError, match="--chunk-size must be at least 1"):
+        call_command("verify_register", "--chunk-size", "0", stdout=io.StringIO(), stderr=io.StringIO())
+
+
 def test_the_hash_is_computed_from_plain_values(records):
     """What a COPY-based load does: the same function over the row's plain values gives the stored hash."""
     row = RegistryRecord.objects.filter(seq=2).values(*CHAINED_FIELDS, "prev_hash", "hash").get()

@@ -16,6 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="No progress bar on stderr.")
 
     def handle(self, *args, chunk_size=2000, no_progress=False, **options):
+        if chunk_size < 1:
+            raise CommandError("--chunk-size must be at least 1.")
         bar = None
         if not no_progress:
             head = RegistryChainHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
