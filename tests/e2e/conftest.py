@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # The closed network refuses Chromium's background connections; these flags keep it quiet and fast.
@@ -57,3 +58,13 @@ def page(browser):
 
 # The test PKI of the service tests: NCALayer is faked with real signatures from it.
 from tests.deregistration.conftest import eds_pki, eds_session_pki  # noqa: E402, F401
+
+
+def serious_violations(page) -> list[str]:
+    """axe's serious and critical violations on the page as it stands, each as "rule: what it asks"."""
+    results = Axe().run(page)
+    return [
+        f"{v['id']}: {v['help']} ({', '.join(str(n['target']) for n in v['nodes'][:3])})"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -20,6 +20,7 @@ from deregistration.models import Application, DepartureSlip, RegistryRecord
 from deregistration.slips import slip_storage
 from tests.backoffice.conftest import REFUGEE, make_household
 from tests.conftest import walk_in_case
+from tests.e2e.conftest import serious_violations
 from tests.factories import OwnershipFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -84,6 +85,7 @@ def open_and_complete(page, live_server, *, applicant, tenant, slip: bool) -> tu
     the application's number, open the case, complete it, print the slip."""
     counter = StepCounter(page.context)
     page.click("#nav-new-case")  # 1. new case
+    assert serious_violations(page) == []
     page.fill("#id_applicant_iin", applicant.iin)
     page.click("#find-applicant")  # 2. the applicant's screen
     page.wait_for_selector("#intake")
@@ -92,6 +94,7 @@ def open_and_complete(page, live_server, *, applicant, tenant, slip: bool) -> tu
     page.fill("input[name='doc-owner_application_form-number']", "Ө-17")
     if slip:
         page.check("#id_issue_slip")
+    assert serious_violations(page) == []
     shoot(page, "intake")
     page.click("#submit-case")  # 3. the case is opened
     page.wait_for_selector("#complete")
@@ -99,6 +102,7 @@ def open_and_complete(page, live_server, *, applicant, tenant, slip: bool) -> tu
     assert case.status == "submitted"
     page.click("#complete")  # 4. deregistered
     page.wait_for_selector("#records")
+    assert serious_violations(page) == []
     return case, counter
 
 
@@ -194,8 +198,24 @@ def test_the_queue_and_the_dashboard_as_a_supervisor_sees_them(
     assert page.locator(".term-overdue").count() == 1
     assert page.locator(".term-near").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280  # fits the screen
+    assert serious_violations(page) == []
     shoot(page, "queue")
     page.goto(live_server.url + "/admin/deregistration/application/dashboard/")
     assert page.inner_text("#kpi-overdue") == "1"
     assert page.locator("#chart-by-type rect").count() > 3
+    assert serious_violations(page) == []
     shoot(page, "dashboard")
+    # The supervisor's other pages: the population register, ХҚТ ТП АЖ, the slips, who read what, a case's history.
+    person = co_owned.owner
+    for path in (
+        "/admin/citizens/person/",
+        f"/admin/citizens/person/{person.pk}/change/",
+        "/admin/citizens/registration/",
+        "/admin/deregistration/registryrecord/",
+        "/admin/deregistration/departureslip/",
+        "/admin/citizens/auditevent/",
+        f"/admin/deregistration/application/{case.pk}/history/",
+    ):
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, path
+        assert serious_violations(page) == [], path

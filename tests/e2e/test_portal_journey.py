@@ -7,28 +7,19 @@ from __future__ import annotations
 import json
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import translation
 
 from deregistration import eds
 from deregistration.constants import Status
 from deregistration.models import Application, RegistryRecord
 from tests.conftest import citizen_account
+from tests.e2e.conftest import serious_violations
 from tests.factories import DwellingFactory, OwnershipFactory, PersonFactory, RegistrationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "Citizen-pass-2026"  # tests.conftest.citizen_account's
 NCALAYER = "wss://127.0.0.1:13579"
-
-
-def serious_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']}: {v['help']}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def fake_ncalayer(page, pki, *, signer_iin: str, seen: list) -> None:

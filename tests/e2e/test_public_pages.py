@@ -1,17 +1,12 @@
 """The public pages in a real browser: the start page and the slip verification the QR code leads to."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from deregistration.models import DepartureSlip
 from tests.conftest import walk_in_case
+from tests.e2e.conftest import serious_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def serious_violations(page):
-    results = Axe().run(page)
-    return [v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
 
 
 def test_start_page_in_kazakh_is_accessible(live_server, page):
