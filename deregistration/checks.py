@@ -5,6 +5,7 @@ Without DEBUG:
   together, be valid now, and not come from the demo CA; ``PUBLIC_BASE_URL`` must be set (it is printed on
   every slip); ``EDS_TRUST_ROOTS`` and ``EDS_CRL`` must be set and readable. Each error names its setting.
 With ``--deploy`` (whatever DEBUG says): ``EDS_TRUST_ROOTS`` and ``EDS_CRL`` must not be the demo CA's.
+Always: the slip task's soft time limit comes before its hard one.
 
 With DEBUG on, the development seal and demo CA are made on first need (``deregistration.development``).
 """
@@ -231,3 +232,18 @@ def eds_trust_is_not_the_demo_ca(app_configs=None, **kwargs) -> list:
                     )
                 )
     return errors
+
+
+@register()
+def slip_task_time_limits(app_configs=None, **kwargs) -> list:
+    """The slip task's soft limit must come before its hard one, or the soft one never fires (Celery)."""
+    soft, hard = settings.SLIP_TASK_SOFT_TIME_LIMIT, settings.SLIP_TASK_TIME_LIMIT
+    if 0 < soft < hard:
+        return []
+    return [
+        Error(
+            f"SLIP_TASK_SOFT_TIME_LIMIT ({soft}) must be above 0 and below SLIP_TASK_TIME_LIMIT ({hard}).",
+            hint="The soft limit interrupts a slow slip so that it is tried again; the hard limit kills a stuck one.",
+            id="deregistration.E160",
+        )
+    ]

@@ -222,6 +222,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 SLIP_MAX_RETRIES = env.int("SLIP_MAX_RETRIES", default=5)
 SLIP_RETRY_BACKOFF = env.int("SLIP_RETRY_BACKOFF", default=10)
 SLIP_RETRY_BACKOFF_MAX = env.int("SLIP_RETRY_BACKOFF_MAX", default=600)
+# A slip task still running after SLIP_TASK_SOFT_TIME_LIMIT s is interrupted and tried again like any passing
+# failure; one stuck past SLIP_TASK_TIME_LIMIT s (in C code that no interruption reaches, e.g. a font library) has
+# its worker process killed and replaced, and the subject's slip_status says "failed" (slip_timed_out).
+SLIP_TASK_SOFT_TIME_LIMIT = env.int("SLIP_TASK_SOFT_TIME_LIMIT", default=60)
+SLIP_TASK_TIME_LIMIT = env.int("SLIP_TASK_TIME_LIMIT", default=120)
 
 # How many proxies in front of the server may set X-Forwarded-For; the client address is read only through
 # them (config.security.client_ip). 0: the address of the connection itself.

@@ -103,3 +103,26 @@ def stranger(db):
 
 def codes(response, field):
     return [error["code"] for error in response.json()["errors"][field]]
+
+
+# --- Celery: the project's app, and tasks run in this process ---------------------------------------------------
+
+
+@pytest.fixture
+def celery_app():
+    """The project's Celery app, its settings restored after the test."""
+    from config.celery import app
+
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")}
+    app._after_fork()  # drop connection pools made for another broker URL (Celery's own reset)
+    yield app
+    app.conf.update(saved)
+    app._after_fork()
+
+
+@pytest.fixture
+def eager(settings, celery_app):
+    """A broker is "configured", but tasks run in this process as they are queued (CELERY_TASK_ALWAYS_EAGER)."""
+    settings.CELERY_BROKER_URL = "memory://"
+    celery_app.conf.update(broker_url="memory://", task_always_eager=True)
+    return celery_app

@@ -6,17 +6,11 @@ The worker test starts a real ``celery -A config worker --pool=prefork`` process
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-import uuid
 from io import BytesIO
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from pypdf import PdfReader
 
 from deregistration import pdf
@@ -24,10 +18,8 @@ from deregistration.constants import NotificationKind
 from deregistration.models import ApplicationSubject, DepartureSlip, Notification
 from deregistration.slips import slip_issue, slip_pdf, slip_storage
 
+from .celery_worker import redis_unreachable_reason, running_worker
 from .conftest import API, client_for, portal_body
-
-ROOT = Path(__file__).resolve().parents[3]
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def text_of(document: bytes) -> str:
@@ -57,26 +49,6 @@ def assert_slip_made_and_notified(application: dict, home, operator, owner_user)
         kind=NotificationKind.SLIP_ISSUED,
         application__number=application["number"],
     ).exists()
-
-
-@pytest.fixture
-def celery_app():
-    """The project's Celery app, its settings restored after the test."""
-    from config.celery import app
-
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")}
-    app._after_fork()  # drop connection pools made for another broker URL (Celery's own reset)
-    yield app
-    app.conf.update(saved)
-    app._after_fork()
-
-
-@pytest.fixture
-def eager(settings, celery_app):
-    """A broker is "configured", but tasks run in this process as they are queued (CELERY_TASK_ALWAYS_EAGER)."""
-    settings.CELERY_BROKER_URL = "memory://"
-    celery_app.conf.update(broker_url="memory://", task_always_eager=True)
-    return celery_app
 
 
 def test_without_a_broker_the_slip_is_made_in_the_request(
@@ -165,60 +137,14 @@ def test_a_broker_that_is_down_makes_the_slip_in_the_request(
 # --- A real worker process -----------------------------------------------------------------------------------
 
 
-def redis_unreachable_reason() -> str | None:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError as exc:
-        return f"Redis is not reachable at {REDIS_URL} ({exc}); start redis-server to run the worker test"
-    return None
-
-
 @pytest.fixture
 def worker(settings, celery_app, seal_files):
     """``celery -A config worker --pool=prefork`` on a queue of its own, on the test's database and folders."""
     reason = redis_unreachable_reason()
     if reason:
         pytest.skip(reason)
-    queue = f"slips-test-{uuid.uuid4().hex[:12]}"
-    settings.CELERY_BROKER_URL = REDIS_URL
-    celery_app.conf.update(broker_url=REDIS_URL, task_always_eager=False, task_default_queue=queue)
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "DEREG_TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "SLIP_SEAL_CERT": settings.SLIP_SEAL_CERT,
-        "SLIP_SEAL_KEY": settings.SLIP_SEAL_KEY,
-        "SLIP_SEAL_CHAIN": settings.SLIP_SEAL_CHAIN,
-        "CONN_MAX_AGE": "0",
-    }
-    command = [
-        *(sys.executable, "-m", "celery", "-A", "config", "-b", REDIS_URL, "worker"),
-        *("--pool=prefork", "--concurrency=1", "-Q", queue, "--loglevel=INFO"),
-        *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-    ]
-    log = settings.MEDIA_ROOT.parent / "worker.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
+    with running_worker(settings, celery_app) as (process, log):
         yield process, log
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)  # warm shutdown of the worker and its pool
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-        import redis
-
-        client = redis.Redis.from_url(REDIS_URL)
-        client.delete(queue, f"_kombu.binding.{queue}")
 
 
 @pytest.mark.postgres
