@@ -378,6 +378,9 @@ class BulkSeed:
 APPLICATION_COLUMNS = table_columns(Application)
 REGISTER_COLUMNS = table_columns(RegistryRecord)
 SUBJECT_COLUMNS = table_columns(ApplicationSubject)
+# The history tables' own key (history_id) is left to the database's identity column.
+APPLICATION_HISTORY_COLUMNS = table_columns(Application.history.model, skip={"history_id"})
+SUBJECT_HISTORY_COLUMNS = table_columns(ApplicationSubject.history.model, skip={"history_id"})
 EMPTY_APPLICATION_TEXT = dict.fromkeys(
     ("rejection_comment", "idempotency_key", "request_fingerprint", "signed_request"), ""
 )
@@ -468,6 +471,21 @@ class _CaseHistory:
             self.subject_rows(),
             len(self.plan),
         )
+        closed = sum(1 for n in range(len(self.plan)) if self.kind(n) != "open")
+        yield (
+            "case history",
+            Application.history.model._meta.db_table,
+            APPLICATION_HISTORY_COLUMNS,
+            self.application_history_rows(),
+            len(self.plan) + closed,
+        )
+        yield (
+            "subject history",
+            ApplicationSubject.history.model._meta.db_table,
+            SUBJECT_HISTORY_COLUMNS,
+            self.subject_history_rows(),
+            len(self.plan) + closed,
+        )
 
     def _case_home(self, n: int) -> Household:
         _i, home, former = self.plan[n]
@@ -476,36 +494,57 @@ class _CaseHistory:
     def channel(self, n: int) -> str:
         return "portal" if n % 3 else "state_corporation"
 
+    def application_values(self, n: int) -> dict[str, object]:
+        """Case ``n`` as it stands now, by column."""
+        home = self._case_home(n)
+        submitted = self.submitted[n]
+        deadline = submitted + dt.timedelta(minutes=30)
+        kind = self.kind(n)
+        completed = submitted + dt.timedelta(minutes=3) if kind == "completed" else None
+        decided = submitted + dt.timedelta(minutes=5) if kind != "open" else None
+        ground, code = ("requirements_not_met", "not_registered_here") if kind == "rejected" else ("", "")
+        status = {"completed": "completed", "rejected": "rejected", "open": "submitted"}[kind]
+        return dict(
+            id=self.ids["deregistration_application"] + n,
+            number=self.numbers[n],
+            case_type="owner_application",
+            channel=self.channel(n),
+            status=status,
+            applicant_id=self.person_base + home.first,  # the home's first owner applies
+            dwelling_id=home.dwelling_id,
+            issue_slip="f",
+            submitted_at=submitted.isoformat(),
+            deadline_at=deadline.isoformat(),
+            completed_at=completed.isoformat() if completed else None,
+            decided_at=decided.isoformat() if decided else None,
+            rejection_ground=ground,
+            rejection_reason_code=code,
+            **EMPTY_APPLICATION_TEXT,
+        )
+
     def application_rows(self) -> Iterator[str]:
-        base = self.ids["deregistration_application"]
-        pb = self.person_base
         for n in range(len(self.plan)):
-            home = self._case_home(n)
-            submitted = self.submitted[n]
-            deadline = submitted + dt.timedelta(minutes=30)
-            kind = self.kind(n)
-            completed = submitted + dt.timedelta(minutes=3) if kind == "completed" else None
-            decided = submitted + dt.timedelta(minutes=5) if kind != "open" else None
-            ground, code = ("requirements_not_met", "not_registered_here") if kind == "rejected" else ("", "")
-            status = {"completed": "completed", "rejected": "rejected", "open": "submitted"}[kind]
+            yield _row(APPLICATION_COLUMNS, **self.application_values(n))
+
+    def application_history_rows(self) -> Iterator[str]:
+        """django-simple-history's rows of each case, as the services leave them: ``+`` when it was submitted,
+        ``~`` when it was decided (the case as it stands now)."""
+        for n in range(len(self.plan)):
+            now = self.application_values(n)
+            submitted = {
+                **now,
+                "status": "submitted",
+                "completed_at": None,
+                "decided_at": None,
+                "rejection_ground": "",
+                "rejection_reason_code": "",
+            }
             yield _row(
-                APPLICATION_COLUMNS,
-                id=base + n,
-                number=self.numbers[n],
-                case_type="owner_application",
-                channel=self.channel(n),
-                status=status,
-                applicant_id=pb + home.first,  # the home's first owner applies
-                dwelling_id=home.dwelling_id,
-                issue_slip="f",
-                submitted_at=submitted.isoformat(),
-                deadline_at=deadline.isoformat(),
-                completed_at=completed.isoformat() if completed else None,
-                decided_at=decided.isoformat() if decided else None,
-                rejection_ground=ground,
-                rejection_reason_code=code,
-                **EMPTY_APPLICATION_TEXT,
+                APPLICATION_HISTORY_COLUMNS, **submitted, history_date=now["submitted_at"], history_type="+"
             )
+            if now["status"] != "submitted":
+                changed = now["completed_at"] or now["decided_at"]
+                yield _row(APPLICATION_HISTORY_COLUMNS, **now, history_date=changed, history_type="~")
 
     def record_id(self, n: int) -> int:
         """Register records are numbered in the order of the completed cases."""
@@ -558,25 +597,37 @@ class _CaseHistory:
             )
             self.chain_hash = digest
 
+    def subject_values(self, n: int) -> dict[str, object]:
+        i, _home, _former = self.plan[n]
+        kind = self.kind(n)
+        return {
+            "id": self.ids["deregistration_applicationsubject"] + n,
+            "application_id": self.ids["deregistration_application"] + n,
+            "person_id": self.person_base + i,
+            "registration_id": self.registration_of[n],
+            "outcome": {"completed": "deregistered", "rejected": "refused", "open": "pending"}[kind],
+            "registry_record_id": self.record_id(n) if kind == "completed" else None,
+            "position": 0,
+            "slip_status": "not_requested",
+            "slip_error": "",
+        }
+
     def subject_rows(self) -> Iterator[str]:
-        base = self.ids["deregistration_applicationsubject"]
-        abase = self.ids["deregistration_application"]
-        for n, (i, _home, _former) in enumerate(self.plan):
-            kind = self.kind(n)
-            outcome = {"completed": "deregistered", "rejected": "refused", "open": "pending"}[kind]
-            record = self.record_id(n) if kind == "completed" else None
+        for n in range(len(self.plan)):
+            yield _row(SUBJECT_COLUMNS, **self.subject_values(n))
+
+    def subject_history_rows(self) -> Iterator[str]:
+        """Each subject's history: ``+`` pending with its case, ``~`` with its outcome once the case was decided."""
+        for n in range(len(self.plan)):
+            now = self.subject_values(n)
+            case = self.application_values(n)
+            pending = {**now, "outcome": "pending", "registry_record_id": None}
             yield _row(
-                SUBJECT_COLUMNS,
-                id=base + n,
-                application_id=abase + n,
-                person_id=self.person_base + i,
-                registration_id=self.registration_of[n],
-                outcome=outcome,
-                registry_record_id=record,
-                position=0,
-                slip_status="not_requested",
-                slip_error="",
+                SUBJECT_HISTORY_COLUMNS, **pending, history_date=case["submitted_at"], history_type="+"
             )
+            if now["outcome"] != "pending":
+                changed = case["completed_at"] or case["decided_at"]
+                yield _row(SUBJECT_HISTORY_COLUMNS, **now, history_date=changed, history_type="~")
 
 
 def seed_bulk(*, persons: int, progress: bool = True, stream: TextIO | None = None) -> BulkSummary:

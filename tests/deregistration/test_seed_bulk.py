@@ -69,6 +69,27 @@ def test_seed_bulk_loads_a_consistent_population(settings):
 
 
 @pytest.mark.postgres
+@pytest.mark.postgres
+def test_seed_bulk_gives_each_case_and_subject_its_history(settings):
+    """As the services leave it: ``+`` when submitted, ``~`` with the outcome once decided; open cases one row."""
+    seed(settings, 400)
+    for application in Application.objects.all():
+        rows = list(application.history.order_by("history_date").values_list("history_type", "status"))
+        if application.status == "submitted":
+            assert rows == [("+", "submitted")]
+        else:
+            assert rows == [("+", "submitted"), ("~", application.status)]
+            latest = application.history.latest()
+            assert latest.history_date == (application.completed_at or application.decided_at)
+            assert latest.rejection_reason_code == application.rejection_reason_code
+    for subject in ApplicationSubject.objects.select_related("application"):
+        rows = list(subject.history.order_by("history_date").values_list("history_type", "outcome"))
+        expected = [("+", "pending")] + ([("~", subject.outcome)] if subject.outcome != "pending" else [])
+        assert rows == expected
+        assert subject.history.earliest().registry_record_id is None
+        assert subject.history.latest().registry_record_id == subject.registry_record_id
+
+
 def test_a_second_run_adds_as_many_again_and_new_rows_get_fresh_ids(settings):
     seed(settings, 120)
     seed(settings, 120)
