@@ -3,7 +3,8 @@
 Persons with valid IINs (the birth date and sex in the first digits, a serial, the check digit), Kazakh names,
 every recipient category; dwellings in every region, each with one to three owners; permanent and temporary
 registrations; and a history of cases (owner's applications, mostly completed, some rejected, some still open)
-with their ХҚТ ТП АЖ records and the registrations they ended. About one person in ten is the subject of a case.
+with their ХҚТ ТП АЖ records, the registrations they ended and their simple-history rows. About one person in
+ten is the subject of a case.
 
 Rows are written as PostgreSQL COPY text (tab-separated) straight from generators, in chunks, all in one
 transaction: no model instance is built. The data is deterministic (the same database and N give the same rows);
