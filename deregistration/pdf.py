@@ -368,62 +368,14 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def qr_svg(url: str) -> str:
-    """The QR code of ``url`` as inline SVG: one <path>, sized by the page's CSS through its viewBox."""
-    import segno
-
-    code = segno.make(url, error="m", micro=False)
-    return code.svg_inline(scale=1, border=2, omitsize=True, svgclass="qr", lineclass=None, title=None)
-
-
-def _bilingual(kk: str, ru: str) -> dict[str, str]:
-    """A value in both languages; the Russian line is dropped where it is missing or the same."""
-    return {"kk": kk, "ru": ru if ru and ru != kk else ""}
-
-
-def slip_context(data: SlipData) -> dict[str, Any]:
-    """The template context of a slip: the data plus the labels and values the template should not compute."""
-    person, address, ground, destination = data.person, data.address_left, data.ground, data.destination
-    sex_kk, sex_ru = in_both(SEX_LABELS[person.sex])
-    ground_kk, ground_ru = in_both(GROUND_LABELS[CaseType(ground.case_type)])
-    return {
-        "data": data,
-        "font_family": FONT_FAMILY,
-        "issued_at_local": data.issued_at.astimezone(DISPLAY_TZ),
-        "sex": {"kk": sex_kk, "ru": sex_ru},
-        "citizenship": _bilingual(person.citizenship_kk, person.citizenship_ru),
-        "document_issued_by": _bilingual(person.document.issued_by_kk, person.document.issued_by_ru),
-        "region": _bilingual(address.region_kk, address.region_ru),
-        "district": _bilingual(address.district_kk, address.district_ru),
-        "locality": _bilingual(address.locality_kk, address.locality_ru),
-        "street": _bilingual(address.street_kk, address.street_ru),
-        "ground_label": {"kk": ground_kk, "ru": ground_ru},
-        "country": _bilingual(ground.country_kk, ground.country_ru),
-        "court": _bilingual(ground.court_kk, ground.court_ru),
-        "is_owner_application": ground.case_type == CaseType.OWNER_APPLICATION,
-        "is_emigration": ground.case_type == CaseType.EMIGRATION,
-        "is_court_decision": ground.case_type == CaseType.COURT_DECISION,
-        "destination_country": _bilingual(destination.country_kk, destination.country_ru)
-        if destination
-        else None,
-        "destination_address": _bilingual(destination.address_kk, destination.address_ru)
-        if destination
-        else None,
-        # segno builds this SVG from the URL; no value of the slip is placed in it as markup.
-        "qr_svg": mark_safe(qr_svg(data.verify_url)),  # noqa: S308
-    }
-
-
-def render_slip_html(data: SlipData) -> str:
-    # Kazakh is the document's first language; the template prints every label in both languages itself
-    # (``{% bilingual %}``), whatever the language of the request that issues the slip.
-    with translation.override("kk"):
-        return render_to_string(SLIP_TEMPLATE, slip_context(data))
-
-
 def render_slip_pdf(data: SlipData, *, pdf_variant: str | None = PDF_VARIANT) -> bytes:
-    """Render the departure slip to an A4 PDF (PDF/A-3u by default), not yet sealed."""
-    return html_to_pdf(render_slip_html(data), pdf_variant=pdf_variant)
+    """Render the departure slip to an A4 PDF (PDF/A-3u by default, or plain PDF with ``pdf_variant=None``),
+    not yet sealed. Drawn on a PDF canvas (deregistration/slip_layout.py); safe to call from several threads."""
+    from .slip_layout import draw_slip
+
+    if pdf_variant not in (None, PDF_VARIANT):
+        raise ValueError(f"the slip is PDF/A-3u ({PDF_VARIANT!r}) or plain PDF (None), not {pdf_variant!r}")
+    return draw_slip(data, pdf_a=pdf_variant is not None)
 
 
 # --- The issuer's seal ----------------------------------------------------------------------------------
