@@ -2,16 +2,19 @@
 
 Three steps, each usable alone:
 
-* ``render_slip_pdf(SlipData)`` renders ``templates/deregistration/pdf/slip.html`` with WeasyPrint into an A4
-  PDF/A-3u document, Kazakh and Russian side by side, with a QR code that points to the slip's verification page;
+* ``render_slip_pdf(SlipData)`` draws the slip on a PDF canvas (ReportLab, deregistration/slip_layout.py) as an
+  A4 PDF/A-3u document, Kazakh and Russian side by side, with a QR code that points to the slip's verification
+  page;
 * ``seal_pdf(pdf)`` adds the issuer's PAdES electronic seal (pyHanko) as a certification signature;
 * ``verify_pdf_seal(pdf, trust_roots_pem_paths=...)`` checks that seal against trusted roots.
 
 The slip's data arrive as plain values (``SlipData``): this module knows no models and no database.
 
-WeasyPrint (and pyHanko) are imported inside the functions that need them: importing WeasyPrint costs about
-half a second, which no other page of the portal should pay. The template is ours and the values in it are escaped by Django; on top of
-that, the URL fetcher serves nothing but the font files in ``static/fonts`` (no network, no ``file:`` probes).
+``html_to_pdf`` renders one of *our* HTML documents with WeasyPrint and the shipped fonts (the slip used it until
+it moved to a canvas; bench/bench_slip.py's baseline page still uses the same fonts and lock). ReportLab,
+WeasyPrint and pyHanko are imported inside the functions that need them: importing WeasyPrint costs about half
+a second, which no other page of the portal should pay. WeasyPrint's URL fetcher serves nothing but the font
+files in ``static/fonts`` (no network, no ``file:`` probes).
 """
 
 from __future__ import annotations
@@ -36,9 +39,7 @@ from urllib.request import url2pathname
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from citizens.constants import Sex
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
-SLIP_TEMPLATE = "deregistration/pdf/slip.html"
 FONTS_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 FONT_SUFFIXES = frozenset({".ttf", ".otf", ".woff", ".woff2"})
 DISPLAY_TZ = ZoneInfo("Asia/Almaty")
@@ -58,16 +58,14 @@ SEAL_FIELD_NAME = "IssuerSeal"
 SEAL_LOCATION = "Kazakhstan"
 # What the seal says it was made for, in both languages (pyHanko writes it into the signature).
 SLIP_ISSUED = gettext_lazy("Departure slip issued")
-# PDF/A-3u: archival, all fonts embedded, Unicode text. Measured with bench/bench_slip.py: about +10 ms on a
-# ~150 ms render and +4 KB (the sRGB output intent); the PAdES seal stays valid on it (see seal_pdf).
+# PDF/A-3u: archival, all fonts embedded, Unicode text; the PAdES seal stays valid on it (see seal_pdf).
 PDF_VARIANT = "pdf/a-3u"
-# The family name is ours so that a missing font file cannot silently fall back to a system font of the same
-# name: the faces must come from static/fonts.
+# WeasyPrint's family name for the DejaVu faces is ours so that a missing font file cannot silently fall back
+# to a system font of the same name: the faces must come from static/fonts.
 FONT_FAMILY = "Slip DejaVu Sans"
 
 # The slip is printed in Kazakh and Russian side by side; every wording on it comes from the translation
-# catalogues (locale/), rendered once in each language: the template's labels through the ``bilingual`` tags,
-# the values below through ``in_both``.
+# catalogues (locale/), rendered once in each language through ``in_both`` (slip_layout.py holds the labels).
 SLIP_LANGUAGES = ("kk", "ru")
 SEX_LABELS = {"male": Sex.MALE.label, "female": Sex.FEMALE.label}
 GROUND_LABELS = {

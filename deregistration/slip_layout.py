@@ -20,30 +20,24 @@ from __future__ import annotations
 
 import os
 import threading
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape
 
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
 
+from . import slip_wording as words
 from .constants import CaseType
 
 if TYPE_CHECKING:
     from .pdf import SlipData
 
 FONTS_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
-# sRGB IEC61966-2.1 (ICC v2 "sRGB2014", free to copy and embed): the PDF/A output intent.
-SRGB_PROFILE = Path(settings.BASE_DIR) / "static" / "color" / "sRGB2014.icc"
 FONT_REGULAR = "SlipDejaVuSans"
 FONT_BOLD = "SlipDejaVuSans-Bold"
-CREATOR = "Deregistration portal"
 
 MM = 72 / 25.4
 PAGE_WIDTH, PAGE_HEIGHT = 210 * MM, 297 * MM  # A4
@@ -52,7 +46,6 @@ CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN_SIDE
 CONTENT_TOP, CONTENT_BOTTOM = PAGE_HEIGHT - MARGIN_TOP, MARGIN_BOTTOM
 # DejaVu Sans' ascent and descent, per unit of font size (hhea): a line's baseline sits as CSS puts it.
 ASCENT, DESCENT = 0.928, 0.236
-
 
 
 def _rgb(hex_colour: str) -> tuple[float, float, float]:
@@ -68,58 +61,6 @@ LABEL_SHARE, VALUE_SHARE = 0.27, 0.23  # of the grid's width: label, value, labe
 PAD_TOP, PAD_BOTTOM, PAD_SIDE = 0.7 * MM, 0.8 * MM, 1.6 * MM
 RULE_WIDTH = 0.5
 
-# --- the wording (msgids as the HTML template had them) ----------------------------------------------------
-DEPARTURE_SLIP = _("Departure slip")
-REPUBLIC = _("Republic of Kazakhstan")
-SUBTITLE = _("on deregistration from registration at the place of residence")
-SLIP_NUMBER = _("Slip number")
-ISSUED_AT = _("Date and time of issue")
-APPLICATION_NUMBER = _("Application number")
-CHANNEL = _("Channel")
-PERSON = _("Information about the person")
-FULL_NAME = _("Surname, name, patronymic")
-IIN = _("IIN")
-SEX = _("Sex")
-BIRTH_DATE = _("Date of birth")
-BIRTH_PLACE = _("Place of birth")
-CITIZENSHIP = _("Citizenship")
-IDENTITY_DOCUMENT = _("Identity document")
-DOCUMENT_NUMBER = _("Number, date of issue")
-ISSUING_AUTHORITY = _("Issuing authority")
-ADDRESS_LEFT = _("Address from which the person was deregistered")
-REGION = _("Region (city)")
-DISTRICT = _("District")
-SETTLEMENT = _("Settlement")
-STREET = _("Street")
-BUILDING = _("Building / block / apartment")
-POSTCODE = _("Postcode")
-KATO = _("KATO code")
-ADDRESS_CODE = _("Address registration code (РКА)")
-REGISTERED_ON = _("Date of registration")
-DEREGISTERED_ON = _("Date of deregistration")
-GROUND_SECTION = _("Ground for deregistration")
-GROUND = _("Ground")
-OWNER = _("Owner of the dwelling")
-PERMIT_NUMBER = _("Permit number")
-PERMIT_ISSUED_ON = _("Date the permit was issued")
-RESIDENCE_COUNTRY = _("Country of permanent residence")
-COURT = _("Court")
-CASE_NUMBER = _("Case number")
-DECISION_DATES = _("Date of the decision / date it entered into legal force")
-DESTINATION = _("Destination")
-COUNTRY = _("Country")
-ADDRESS = _("Address")
-NO_INFORMATION = _("No information")
-AUTHENTICITY = _("Check of authenticity")
-HOW_TO_CHECK = _(
-    "The slip can be checked by its QR code, or by entering the verification code below at the address shown."
-)
-VERIFICATION_CODE = _("Verification code")
-SEALED_BY = _("This document is certified by the electronic seal of %(issuer)s.")
-SLIP_NO = _("Slip No.")
-ALMATY_TIME = _("Almaty time")
-PAGE = _("Page")
-
 
 def _both(text: Any) -> tuple[str, str]:
     from .pdf import in_both
@@ -128,7 +69,7 @@ def _both(text: Any) -> tuple[str, str]:
 
 
 def _slash(text: Any) -> str:
-    """"Kazakh / Russian" of a wording, as the slip's running lines print it."""
+    """ "Kazakh / Russian" of a wording, as the slip's running lines print it."""
     return " / ".join(_both(text))
 
 
@@ -176,7 +117,7 @@ def register_fonts() -> None:
         rl_config.useA85 = 0
 
         class SlipFont(TTFont):
-            def addObjects(self, doc: Any) -> None:  # noqa: N802 - ReportLab's name
+            def addObjects(self, doc: Any) -> None:
                 with _font_program_lock:
                     super().addObjects(doc)
 
@@ -389,7 +330,7 @@ def section(number: int, wording: Any, rows: Sequence[Block]) -> Group:
 def state_header(data: SlipData) -> Block:
     """The two organisation names, Kazakh left and Russian right, over a rule."""
     column = CONTENT_WIDTH * 0.48
-    state_kk, state_ru = (name.upper() for name in _both(REPUBLIC))
+    state_kk, state_ru = (name.upper() for name in _both(words.REPUBLIC))
     head, body = Style(FONT_BOLD, 7.4, NAVY), Style(FONT_REGULAR, 6.8, DIM)
     left = [text(state_kk, head, column, after=0.5 * MM), text(data.issuer_kk, body, column)]
     right = [
@@ -415,7 +356,7 @@ def title(slip_kk: str, slip_ru: str) -> Block:
     texts = [
         text(slip_kk.upper(), heading, CONTENT_WIDTH, align="center"),
         text(slip_ru.upper(), heading, CONTENT_WIDTH, after=0.8 * MM, align="center"),
-        text(" · ".join(_both(SUBTITLE)), subtitle, CONTENT_WIDTH, align="center"),
+        text(" · ".join(_both(words.SUBTITLE)), subtitle, CONTENT_WIDTH, align="center"),
     ]
     top_space = 3.6 * MM
 
@@ -431,11 +372,11 @@ def verification(data: SlipData) -> Block:
     pad_x, pad_y = 2.5 * MM, 1.5 * MM
     inner = CONTENT_WIDTH - qr_cell - 2 * pad_x
     hint = Style(FONT_REGULAR, 6.9, DIM)
-    how_kk, how_ru = _both(HOW_TO_CHECK)
+    how_kk, how_ru = _both(words.HOW_TO_CHECK)
     texts = [
         text(how_kk, hint, inner, after=0.8 * MM),
         text(how_ru, hint, inner, after=0.8 * MM + 1.8 * MM),
-        text(_slash(VERIFICATION_CODE), LABEL, inner, after=0.4 * MM),
+        text(_slash(words.VERIFICATION_CODE), LABEL, inner, after=0.4 * MM),
         text(data.verification_code, Style(FONT_BOLD, 14, NAVY), inner, after=1 * MM),
         text(data.verify_url, Style(FONT_REGULAR, 7, NAVY), inner),
     ]
@@ -493,9 +434,13 @@ def footer(data: SlipData, issued: str) -> tuple[list[Text], Style]:
     width = 145 * MM
     line = Style(FONT_REGULAR, 6.4, DIM, 1.25)
     texts = [
-        text(in_language(SEALED_BY, "kk") % {"issuer": data.issuer_kk}, line, width, after=0.5 * MM),
-        text(in_language(SEALED_BY, "ru") % {"issuer": data.issuer_ru}, line, width, after=0.5 * MM),
-        text(f"{_slash(SLIP_NO)} {data.slip_number} · {issued} ({_slash(ALMATY_TIME)})", line, width),
+        text(in_language(words.SEALED_BY, "kk") % {"issuer": data.issuer_kk}, line, width, after=0.5 * MM),
+        text(in_language(words.SEALED_BY, "ru") % {"issuer": data.issuer_ru}, line, width, after=0.5 * MM),
+        text(
+            f"{_slash(words.SLIP_NO)} {data.slip_number} · {issued} ({_slash(words.ALMATY_TIME)})",
+            line,
+            width,
+        ),
     ]
     return texts, line
 
@@ -508,7 +453,7 @@ def draw_footer(canvas: Any, texts: list[Text], page: int, pages: int) -> None:
     draw_stack(canvas, texts, MARGIN_SIDE, top - 0.4 - 1.2 * MM, 145 * MM)
     canvas.setFont(FONT_REGULAR, 6.5)
     canvas.setFillColorRGB(*PAGE_GREY)
-    number = f"{_slash(PAGE)} {page} / {pages}"
+    number = f"{_slash(words.PAGE)} {page} / {pages}"
     canvas.drawRightString(PAGE_WIDTH - MARGIN_SIDE, MARGIN_BOTTOM - 3.2 * MM - 6.5 * ASCENT, number)
 
 
@@ -549,75 +494,98 @@ def slip_items(data: SlipData, issued: str) -> list[Block | Group]:
 
     person, address, ground, destination = data.person, data.address_left, data.ground, data.destination
     document = person.document
-    slip_kk, slip_ru = _both(DEPARTURE_SLIP)
+    slip_kk, slip_ru = _both(words.DEPARTURE_SLIP)
     meta = [
-        grid_row([(SLIP_NUMBER, data.slip_number), (ISSUED_AT, issued)]),
-        grid_row([(APPLICATION_NUMBER, data.application_number), (CHANNEL, _pair(data.channel_kk, data.channel_ru))]),
+        grid_row([(words.SLIP_NUMBER, data.slip_number), (words.ISSUED_AT, issued)]),
+        grid_row(
+            [
+                (words.APPLICATION_NUMBER, data.application_number),
+                (words.CHANNEL, _pair(data.channel_kk, data.channel_ru)),
+            ]
+        ),
     ]
     meta[-1].after = 2.4 * MM
     person_rows = [
-        grid_row([(FULL_NAME, person.full_name)]),
-        grid_row([(IIN, person.iin), (SEX, _pair(*_both(SEX_LABELS[person.sex])))]),
-        grid_row([(BIRTH_DATE, _date(person.birth_date)), (BIRTH_PLACE, person.birth_place)]),
-        grid_row([(CITIZENSHIP, _pair(person.citizenship_kk, person.citizenship_ru))]),
+        grid_row([(words.FULL_NAME, person.full_name)]),
+        grid_row([(words.IIN, person.iin), (words.SEX, _pair(*_both(SEX_LABELS[person.sex])))]),
+        grid_row([(words.BIRTH_DATE, _date(person.birth_date)), (words.BIRTH_PLACE, person.birth_place)]),
+        grid_row([(words.CITIZENSHIP, _pair(person.citizenship_kk, person.citizenship_ru))]),
         grid_row(
             [
-                (IDENTITY_DOCUMENT, _pair(document.type_kk, document.type_ru)),
-                (DOCUMENT_NUMBER, f"№ {document.number}, {_date(document.issued_on)}"),
+                (words.IDENTITY_DOCUMENT, _pair(document.type_kk, document.type_ru)),
+                (words.DOCUMENT_NUMBER, f"№ {document.number}, {_date(document.issued_on)}"),
             ]
         ),
-        grid_row([(ISSUING_AUTHORITY, _pair(document.issued_by_kk, document.issued_by_ru))]),
+        grid_row([(words.ISSUING_AUTHORITY, _pair(document.issued_by_kk, document.issued_by_ru))]),
     ]
     address_rows = [
         grid_row(
             [
-                (REGION, _pair(address.region_kk, address.region_ru)),
-                (DISTRICT, _pair(address.district_kk, address.district_ru)),
+                (words.REGION, _pair(address.region_kk, address.region_ru)),
+                (words.DISTRICT, _pair(address.district_kk, address.district_ru)),
             ]
         ),
         grid_row(
             [
-                (SETTLEMENT, _pair(address.locality_kk, address.locality_ru)),
-                (STREET, _pair(address.street_kk, address.street_ru)),
+                (words.SETTLEMENT, _pair(address.locality_kk, address.locality_ru)),
+                (words.STREET, _pair(address.street_kk, address.street_ru)),
             ]
         ),
         grid_row(
             [
-                (BUILDING, f"{address.building} / {address.block or '—'} / {address.apartment or '—'}"),
-                (POSTCODE, address.postcode or "—"),
+                (words.BUILDING, f"{address.building} / {address.block or '—'} / {address.apartment or '—'}"),
+                (words.POSTCODE, address.postcode or "—"),
             ]
         ),
-        grid_row([(KATO, address.kato), (ADDRESS_CODE, address.address_code)]),
-        grid_row([(REGISTERED_ON, _date(data.registered_on)), (DEREGISTERED_ON, _date(data.deregistered_on))]),
+        grid_row([(words.KATO, address.kato), (words.ADDRESS_CODE, address.address_code)]),
+        grid_row(
+            [
+                (words.REGISTERED_ON, _date(data.registered_on)),
+                (words.DEREGISTERED_ON, _date(data.deregistered_on)),
+            ]
+        ),
     ]
-    ground_rows = [grid_row([(GROUND, _pair(*_both(GROUND_LABELS[CaseType(ground.case_type)])))])]
+    ground_rows = [grid_row([(words.GROUND, _pair(*_both(GROUND_LABELS[CaseType(ground.case_type)])))])]
     if ground.case_type == CaseType.OWNER_APPLICATION:
-        ground_rows.append(grid_row([(OWNER, ground.owner_full_name)]))
+        ground_rows.append(grid_row([(words.OWNER, ground.owner_full_name)]))
     elif ground.case_type == CaseType.EMIGRATION:
         ground_rows.append(
-            grid_row([(PERMIT_NUMBER, ground.permit_number), (PERMIT_ISSUED_ON, _date(ground.permit_issued_on))])
+            grid_row(
+                [
+                    (words.PERMIT_NUMBER, ground.permit_number),
+                    (words.PERMIT_ISSUED_ON, _date(ground.permit_issued_on)),
+                ]
+            )
         )
-        ground_rows.append(grid_row([(RESIDENCE_COUNTRY, _pair(ground.country_kk, ground.country_ru))]))
+        ground_rows.append(grid_row([(words.RESIDENCE_COUNTRY, _pair(ground.country_kk, ground.country_ru))]))
     else:
         decided = f"{_date(ground.decision_on)} / {_date(ground.decision_in_force_on)}"
-        ground_rows.append(grid_row([(COURT, _pair(ground.court_kk, ground.court_ru))]))
-        ground_rows.append(grid_row([(CASE_NUMBER, ground.court_case_number), (DECISION_DATES, decided)]))
+        ground_rows.append(grid_row([(words.COURT, _pair(ground.court_kk, ground.court_ru))]))
+        ground_rows.append(
+            grid_row([(words.CASE_NUMBER, ground.court_case_number), (words.DECISION_DATES, decided)])
+        )
     destination_rows = []
     if destination and destination.country_kk:
-        destination_rows.append(grid_row([(COUNTRY, _pair(destination.country_kk, destination.country_ru))]))
+        destination_rows.append(
+            grid_row([(words.COUNTRY, _pair(destination.country_kk, destination.country_ru))])
+        )
     if destination and destination.address_kk:
-        destination_rows.append(grid_row([(ADDRESS, _pair(destination.address_kk, destination.address_ru))]))
+        destination_rows.append(
+            grid_row([(words.ADDRESS, _pair(destination.address_kk, destination.address_ru))])
+        )
     if not destination_rows:
-        destination_rows.append(grid_row([(DESTINATION, _pair(*_both(NO_INFORMATION)))], bold=False))
+        destination_rows.append(
+            grid_row([(words.DESTINATION, _pair(*_both(words.NO_INFORMATION)))], bold=False)
+        )
     return [
         state_header(data),
         title(slip_kk, slip_ru),
         *meta,
-        section(1, PERSON, person_rows),
-        section(2, ADDRESS_LEFT, address_rows),
-        section(3, GROUND_SECTION, ground_rows),
-        section(4, DESTINATION, destination_rows),
-        section(5, AUTHENTICITY, [verification(data)]),
+        section(1, words.PERSON, person_rows),
+        section(2, words.ADDRESS_LEFT, address_rows),
+        section(3, words.GROUND_SECTION, ground_rows),
+        section(4, words.DESTINATION, destination_rows),
+        section(5, words.AUTHENTICITY, [verification(data)]),
     ]
 
 
@@ -626,6 +594,7 @@ def draw_slip(data: SlipData, *, pdf_a: bool = True) -> bytes:
     from reportlab.pdfgen.canvas import Canvas
 
     from .pdf import DISPLAY_TZ
+    from .slip_pdfa import describe, make_pdf_a
 
     register_fonts()
     issued = data.issued_at.astimezone(DISPLAY_TZ).strftime("%d.%m.%Y %H:%M")
@@ -651,114 +620,3 @@ def draw_slip(data: SlipData, *, pdf_a: bool = True) -> bytes:
         canvas.showPage()
     canvas.save()
     return output.getvalue()
-
-
-# --- metadata and PDF/A -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Description:
-    title: str
-    author: str
-    subject: str
-    keywords: str
-    created: str  # PDF date
-    created_xmp: str  # ISO 8601
-
-
-def description(data: SlipData) -> Description:
-    """What the Info dictionary and the XMP packet say: no personal data, only the slip's number."""
-    slip_kk, slip_ru = _both(DEPARTURE_SLIP)
-    number = data.slip_number
-    offset = data.issued_at.strftime("%z")  # +0500
-    return Description(
-        title=f"{slip_kk} / {slip_ru} № {number}",
-        author=f"{data.issuer_kk} / {data.issuer_ru}",
-        subject=f"{slip_kk} № {number} / {slip_ru} № {number}",
-        keywords=f"{slip_kk.lower()}, {slip_ru.lower()}, {number}",
-        created=data.issued_at.strftime("D:%Y%m%d%H%M%S") + f"{offset[:3]}'{offset[3:]}'",
-        created_xmp=data.issued_at.isoformat(timespec="seconds"),
-    )
-
-
-def describe(canvas: Any, data: SlipData) -> None:
-    info = description(data)
-    canvas.setTitle(info.title)
-    canvas.setAuthor(info.author)
-    canvas.setSubject(info.subject)
-    canvas.setKeywords(info.keywords)
-    canvas.setCreator(CREATOR)
-    canvas.setDateFormatter(lambda *_parts: info.created)
-
-
-def xmp_packet(info: Description, producer: str) -> bytes:
-    """The XMP metadata of a PDF/A-3u document, equal to the Info dictionary entry by entry."""
-    values = {name: escape(value) for name, value in vars(info).items()}
-    return f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
-<x:xmpmeta xmlns:x="adobe:ns:meta/">
- <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
-  <rdf:Description rdf:about="" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"
-    xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
-    xmlns:xmp="http://ns.adobe.com/xap/1.0/">
-   <pdfaid:part>3</pdfaid:part>
-   <pdfaid:conformance>U</pdfaid:conformance>
-   <dc:format>application/pdf</dc:format>
-   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{values["title"]}</rdf:li></rdf:Alt></dc:title>
-   <dc:creator><rdf:Seq><rdf:li>{values["author"]}</rdf:li></rdf:Seq></dc:creator>
-   <dc:description><rdf:Alt><rdf:li xml:lang="x-default">{values["subject"]}</rdf:li></rdf:Alt></dc:description>
-   <dc:language><rdf:Bag><rdf:li>kk</rdf:li></rdf:Bag></dc:language>
-   <pdf:Keywords>{values["keywords"]}</pdf:Keywords>
-   <pdf:Producer>{escape(producer)}</pdf:Producer>
-   <pdf:Trapped>False</pdf:Trapped>
-   <xmp:CreatorTool>{CREATOR}</xmp:CreatorTool>
-   <xmp:CreateDate>{values["created_xmp"]}</xmp:CreateDate>
-   <xmp:ModifyDate>{values["created_xmp"]}</xmp:ModifyDate>
-  </rdf:Description>
- </rdf:RDF>
-</x:xmpmeta>
-<?xpacket end="w"?>""".encode()
-
-
-@lru_cache(maxsize=1)
-def _srgb_profile_deflated() -> bytes:
-    return zlib.compress(SRGB_PROFILE.read_bytes())
-
-
-def make_pdf_a(canvas: Any, data: SlipData) -> None:
-    """What ReportLab's open-source canvas lacks for PDF/A-3u: the XMP packet (uncompressed, as PDF/A wants)
-    and the sRGB output intent in the catalogue. Fonts are embedded with a ToUnicode map by ReportLab itself,
-    and its trailer carries an /ID."""
-    from reportlab.pdfbase.pdfdoc import (
-        PDFArray,
-        PDFDictionary,
-        PDFName,
-        PDFStream,
-        PDFString,
-        PDFStreamFilterZCompress,
-    )
-
-    producer = canvas._doc.info.producer
-    metadata = PDFStream(
-        PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}),
-        xmp_packet(description(data), producer),
-        filters=[],
-    )
-    canvas.setCatalogEntry("Metadata", metadata)
-    profile = PDFStream(
-        PDFDictionary({"N": 3, "Filter": PDFName(PDFStreamFilterZCompress.pdfname)}),
-        _srgb_profile_deflated(),
-        filters=[],
-    )
-    intent = PDFDictionary(
-        {
-            "Type": PDFName("OutputIntent"),
-            "S": PDFName("GTS_PDFA1"),
-            "OutputConditionIdentifier": PDFString("sRGB IEC61966-2.1"),
-            "Info": PDFString("sRGB IEC61966-2.1"),
-            "DestOutputProfile": canvas._doc.Reference(profile),
-        }
-    )
-    catalog = canvas._doc.Catalog
-    # ReportLab writes only the catalogue entries it knows; OutputIntents is added to this one's list.
-    catalog.__NoDefault__ = [*type(catalog).__NoDefault__, "OutputIntents"]
-    catalog.OutputIntents = PDFArray([intent])
