@@ -126,20 +126,20 @@ def register_fonts() -> None:
         _fonts_registered = True
 
 
-def _width(text: str, font: str, size: float) -> float:
+def _width(text: str, font: str, size: float, char_space: float = 0.0) -> float:
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    return stringWidth(text, font, size)
+    return stringWidth(text, font, size) + char_space * len(text)
 
 
-def wrap(text: str, font: str, size: float, width: float) -> list[str]:
+def wrap(text: str, font: str, size: float, width: float, char_space: float = 0.0) -> list[str]:
     """``text`` in lines no wider than ``width``: broken between words, and inside a word only when the word
-    alone is wider (as CSS ``overflow-wrap: break-word``)."""
+    alone is wider (as CSS ``overflow-wrap: break-word``). ``char_space``: letter spacing, in points."""
     lines: list[str] = []
     current, current_width = "", 0.0
-    space = _width(" ", font, size)
+    space = _width(" ", font, size, char_space)
     for word in text.split():
-        word_width = _width(word, font, size)
+        word_width = _width(word, font, size, char_space)
         if current and current_width + space + word_width <= width:
             current, current_width = f"{current} {word}", current_width + space + word_width
             continue
@@ -147,11 +147,11 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
             lines.append(current)
         while word_width > width and len(word) > 1:
             cut = len(word) - 1
-            while cut > 1 and _width(word[:cut], font, size) > width:
+            while cut > 1 and _width(word[:cut], font, size, char_space) > width:
                 cut -= 1
             lines.append(word[:cut])
             word = word[cut:]
-            word_width = _width(word, font, size)
+            word_width = _width(word, font, size, char_space)
         current, current_width = word, word_width
     if current:
         lines.append(current)
@@ -167,6 +167,11 @@ class Style:
     size: float
     color: Colour
     line_height: float = 1.2
+    spacing: float = 0.0  # letter spacing, in em
+
+    @property
+    def char_space(self) -> float:
+        return self.spacing * self.size
 
     @property
     def leading(self) -> float:
@@ -199,7 +204,7 @@ class Text:
 
 
 def text(value: str, style: Style, width: float, *, after: float = 0.0, align: str = "left") -> Text:
-    return Text(wrap(value, style.font, style.size, width), style, after, align)
+    return Text(wrap(value, style.font, style.size, width, style.char_space), style, after, align)
 
 
 def stack_height(texts: Sequence[Text]) -> float:
@@ -211,14 +216,15 @@ def draw_stack(canvas: Any, texts: Sequence[Text], x: float, top: float, width: 
     for block in texts:
         canvas.setFont(block.style.font, block.style.size)
         canvas.setFillColorRGB(*block.style.color)
+        spacing = block.style.char_space
         for line in block.lines:
             baseline = block.style.baseline(top)
             if block.align == "center":
-                canvas.drawCentredString(x + width / 2, baseline, line)
+                canvas.drawCentredString(x + width / 2, baseline, line, charSpace=spacing)
             elif block.align == "right":
-                canvas.drawRightString(x + width, baseline, line)
+                canvas.drawRightString(x + width, baseline, line, charSpace=spacing)
             else:
-                canvas.drawString(x, baseline, line)
+                canvas.drawString(x, baseline, line, charSpace=spacing)
             top -= block.style.leading
         top -= block.after
 
@@ -331,7 +337,7 @@ def state_header(data: SlipData) -> Block:
     """The two organisation names, Kazakh left and Russian right, over a rule."""
     column = CONTENT_WIDTH * 0.48
     state_kk, state_ru = (name.upper() for name in _both(words.REPUBLIC))
-    head, body = Style(FONT_BOLD, 7.4, NAVY), Style(FONT_REGULAR, 6.8, DIM)
+    head, body = Style(FONT_BOLD, 7.4, NAVY, spacing=0.05), Style(FONT_REGULAR, 6.8, DIM)
     left = [text(state_kk, head, column, after=0.5 * MM), text(data.issuer_kk, body, column)]
     right = [
         text(state_ru, head, column, after=0.5 * MM, align="right"),
@@ -351,7 +357,7 @@ def state_header(data: SlipData) -> Block:
 
 
 def title(slip_kk: str, slip_ru: str) -> Block:
-    heading = Style(FONT_BOLD, 12.5, NAVY, 1.25)
+    heading = Style(FONT_BOLD, 12.5, NAVY, 1.25, spacing=0.03)
     subtitle = Style(FONT_REGULAR, 6.9, SOFT)
     texts = [
         text(slip_kk.upper(), heading, CONTENT_WIDTH, align="center"),
@@ -377,7 +383,7 @@ def verification(data: SlipData) -> Block:
         text(how_kk, hint, inner, after=0.8 * MM),
         text(how_ru, hint, inner, after=0.8 * MM + 1.8 * MM),
         text(_slash(words.VERIFICATION_CODE), LABEL, inner, after=0.4 * MM),
-        text(data.verification_code, Style(FONT_BOLD, 14, NAVY), inner, after=1 * MM),
+        text(data.verification_code, Style(FONT_BOLD, 14, NAVY, spacing=0.12), inner, after=1 * MM),
         text(data.verify_url, Style(FONT_REGULAR, 7, NAVY), inner),
     ]
     height = max(qr_side + 2.4 * MM, stack_height(texts) + 2 * pad_y)
@@ -389,9 +395,12 @@ def verification(data: SlipData) -> Block:
         canvas.rect(MARGIN_SIDE + qr_cell, top - height, CONTENT_WIDTH - qr_cell, height, stroke=1, fill=0)
         qr_x = MARGIN_SIDE + (qr_cell - qr_side) / 2
         draw_qr(canvas, data.verify_url, qr_x, top - (height + qr_side) / 2, qr_side)
-        draw_stack(
-            canvas, texts, MARGIN_SIDE + qr_cell + pad_x, top - (height - stack_height(texts)) / 2, inner
-        )
+        text_x, text_top = MARGIN_SIDE + qr_cell + pad_x, top - (height - stack_height(texts)) / 2
+        draw_stack(canvas, texts, text_x, text_top, inner)
+        # The printed URL is also a link (F=4: printable, as PDF/A wants every annotation).
+        url_top = text_top - stack_height(texts[:-1])
+        url_rect = (text_x, url_top - texts[-1].height, text_x + inner, url_top)
+        canvas.linkURL(data.verify_url, url_rect, thickness=0, F=4)
 
     return Block(height, draw)
 

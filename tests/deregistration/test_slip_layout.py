@@ -14,7 +14,7 @@ from django.utils.functional import Promise
 from pypdf import PdfReader
 
 from deregistration import pdf, slip_layout, slip_pdfa, slip_wording
-from tests.deregistration.slip_samples import COURT, EMIGRATION, make_slip
+from tests.deregistration.slip_samples import COURT, EMIGRATION, VERIFY_URL, make_slip
 
 
 def text_of(document: bytes) -> str:
@@ -100,7 +100,8 @@ def test_every_line_stays_inside_the_page_and_its_cell(monkeypatch):
     def recording(canvas, texts, x, top, width):
         for block in texts:
             for line in block.lines:
-                drawn.append((slip_layout._width(line, block.style.font, block.style.size), width, x))
+                style = block.style
+                drawn.append((slip_layout._width(line, style.font, style.size, style.char_space), width, x))
         return original(canvas, texts, x, top, width)
 
     monkeypatch.setattr(slip_layout, "draw_stack", recording)
@@ -198,6 +199,13 @@ def test_pdf_a_identification_output_intent_and_trailer_id(slip_pdf):
     assert profile.get_data()[36:40] == b"acsp"  # an ICC profile's signature
     assert len(reader.trailer["/ID"]) == 2
     assert slip_pdf.startswith(b"%PDF-1.7")
+
+
+def test_the_printed_url_is_a_printable_link_to_the_verification_page(slip_pdf):
+    page = PdfReader(io.BytesIO(slip_pdf)).pages[0]
+    links = [annotation.get_object() for annotation in page["/Annots"]]
+    assert [link["/A"]["/URI"] for link in links] == [VERIFY_URL]
+    assert links[0]["/F"] == 4  # PDF/A: annotations are printed
 
 
 def test_fonts_carry_a_unicode_map(slip_pdf):
