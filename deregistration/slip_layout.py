@@ -240,6 +240,8 @@ class Block:
     height: float
     draw: Callable[[Any, float], None]
     after: float = 0.0
+    # How to cut the block into parts no taller than a given height (rows of the grid), where it can be cut.
+    split: Callable[[float], list[Block]] | None = None
 
 
 @dataclass
@@ -285,6 +287,11 @@ def grid_row(fields: Sequence[Field], *, bold: bool = True) -> Block:
         kk, ru = (value, "") if isinstance(value, str) else value
         cells.append((label_cell(wording, label_width), True))
         cells.append((value_cell(kk, ru, value_width, bold=bold), False))
+    return _row(cells, widths)
+
+
+def _row(cells: list[tuple[list[Text], bool]], widths: list[float]) -> Block:
+    """A row of the grid: its cells (texts, shaded or not) in columns of ``widths``, as tall as its tallest."""
     height = max(stack_height(cell) for cell, _ in cells) + PAD_TOP + PAD_BOTTOM
 
     def draw(canvas: Any, top: float) -> None:
@@ -297,7 +304,39 @@ def grid_row(fields: Sequence[Field], *, bold: bool = True) -> Block:
             draw_stack(canvas, cell, x + PAD_SIDE, top - PAD_TOP, width - 2 * PAD_SIDE)
             x += width
 
-    return Block(height, draw)
+    def split(most: float) -> list[Block]:
+        parts = [_cut(cell, most - PAD_TOP - PAD_BOTTOM) for cell, _ in cells]
+        return [
+            _row(
+                [
+                    (part[n] if n < len(part) else [], shaded)
+                    for part, (_, shaded) in zip(parts, cells, strict=True)
+                ],
+                widths,
+            )
+            for n in range(max(len(part) for part in parts))
+        ]
+
+    return Block(height, draw, split=split)
+
+
+def _cut(cell: list[Text], most: float) -> list[list[Text]]:
+    """A cell's texts in pieces no taller than ``most`` (at least one line each), cut between lines."""
+    pieces: list[list[Text]] = [[]]
+    used = 0.0
+    for block in cell:
+        lines = list(block.lines)
+        while lines:
+            room = max(int((most - used) // block.style.leading), 0 if pieces[-1] else 1)
+            if room == 0:
+                pieces.append([])
+                used = 0.0
+                continue
+            taken, lines = lines[:room], lines[room:]
+            piece = Text(taken, block.style, 0.0 if lines else block.after, block.align)
+            pieces[-1].append(piece)
+            used += piece.height
+    return pieces
 
 
 def section_bar(number: int, wording: Any) -> Block:
@@ -466,15 +505,24 @@ def draw_footer(canvas: Any, texts: list[Text], page: int, pages: int) -> None:
     canvas.drawRightString(PAGE_WIDTH - MARGIN_SIDE, MARGIN_BOTTOM - 3.2 * MM - 6.5 * ASCENT, number)
 
 
+# A row taller than this (a value of thousands of characters, beyond what the models store) is cut between
+# lines into parts, so that no row can run off a page.
+TALLEST_ROW = (CONTENT_TOP - CONTENT_BOTTOM) / 2
+
+
 def paginate(items: Sequence[Block | Group]) -> list[list[tuple[Block, float]]]:
     """Place the blocks on pages: each block's top edge, page by page. A group moves whole to a new page
     when it does not fit where it is but fits on a page; a taller group is split between its blocks, its
-    first block kept with the next."""
+    first block kept with the next; a row taller than ``TALLEST_ROW`` is cut into parts."""
     pages: list[list[tuple[Block, float]]] = [[]]
     top = CONTENT_TOP
 
     def place(block: Block, keep: float = 0.0) -> None:
         nonlocal top
+        if block.height > TALLEST_ROW and block.split is not None:
+            for part in block.split(TALLEST_ROW):
+                place(part)
+            return
         if pages[-1] and top - block.height - keep < CONTENT_BOTTOM:
             pages.append([])
             top = CONTENT_TOP

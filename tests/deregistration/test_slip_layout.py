@@ -92,25 +92,59 @@ def test_very_long_values_wrap_and_continue_on_a_second_page_and_all_read_back(g
         assert "Настоящий документ заверен электронной печатью" in page_text  # the footer on every page
 
 
-def test_every_line_stays_inside_the_page_and_its_cell(monkeypatch):
-    """Draw a slip with long values, recording every string's width against the cell it was wrapped for."""
+HUGE = (
+    "Жібек жолы даңғылы " * 400
+)  # ~7,600 characters: taller than a page in its cell, beyond any model's limit
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        very_long_slip(LONG_COURT),
+        make_slip(ground=dataclasses.replace(COURT, court_kk=HUGE, court_ru=HUGE)),
+    ],
+    ids=["long-values", "a-value-taller-than-a-page"],
+)
+def test_every_line_stays_inside_its_cell_and_above_the_footer(monkeypatch, data):
+    """Draw a slip, recording every line's width against the cell it was wrapped for and where it stands."""
     drawn = []
     original = slip_layout.draw_stack
 
     def recording(canvas, texts, x, top, width):
+        line_top = top
         for block in texts:
+            style = block.style
             for line in block.lines:
-                style = block.style
-                drawn.append((slip_layout._width(line, style.font, style.size, style.char_space), width, x))
+                line_width = slip_layout._width(line, style.font, style.size, style.char_space)
+                drawn.append((line_width, width, x, line_top - style.leading))
+                line_top -= style.leading
+            line_top -= block.after
         return original(canvas, texts, x, top, width)
 
     monkeypatch.setattr(slip_layout, "draw_stack", recording)
-    pdf.render_slip_pdf(very_long_slip(LONG_COURT))
+    document = pdf.render_slip_pdf(data)
     assert drawn
-    for line_width, width, x in drawn:
+    footer_top = slip_layout.MARGIN_BOTTOM - 2.5 * slip_layout.MM
+    for line_width, width, x, bottom in drawn:
         assert line_width <= width + 0.01
         assert x >= slip_layout.MARGIN_SIDE - 0.01
         assert x + width <= slip_layout.PAGE_WIDTH - slip_layout.MARGIN_SIDE + 0.01
+        # the content's lines stay above the content's bottom edge; the footer's own lines stay on the page
+        assert bottom >= (slip_layout.CONTENT_BOTTOM if bottom > footer_top else 0) - 0.01
+    # every repetition of the court's name is printed (a cut row's parts stand on several pages)
+    phrase = " ".join(data.ground.court_kk.split()[:3])
+    assert flat(text_of(document)).count(phrase) >= flat(data.ground.court_kk).count(phrase) > 1
+
+
+def test_a_row_taller_than_the_limit_is_cut_between_lines():
+    slip_layout.register_fonts()
+    row = slip_layout.grid_row([(slip_wording.COURT, (HUGE, "суд"))])
+    assert row.height > slip_layout.TALLEST_ROW
+    parts = row.split(slip_layout.TALLEST_ROW)
+    assert len(parts) >= 2
+    assert all(part.height <= slip_layout.TALLEST_ROW + 0.01 for part in parts)
+    pages = slip_layout.paginate([row])
+    assert sum(len(page) for page in pages) == len(parts)
 
 
 @pytest.mark.parametrize(
