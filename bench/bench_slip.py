@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_slip.py [-n 15] [--variant pdf/a-3u|none] [--png /tmp/slip.png]
 
 Runs in one process and prints one table. The slip is drawn on a PDF canvas (ReportLab,
-deregistration/slip_layout.py); the baseline is still a one-paragraph page through WeasyPrint with the same
+deregistration/slip_form.py); the baseline is still a one-paragraph page through WeasyPrint with the same
 DejaVu fonts. Warm-up renders first (imports, font registration and the first layout are paid once per
 process), then N interleaved rounds: in each round the bare page and the slip are rendered one after the
 other, so that a busy machine slows them alike. Each row gives the median wall time, the median CPU time of
@@ -36,7 +36,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from deregistration import pdf, slip_layout  # noqa: E402
+from deregistration import pdf, slip_form, slip_layout  # noqa: E402
 from tests.deregistration.slip_samples import EMIGRATION, make_slip  # noqa: E402
 
 WARMUPS = 2
@@ -230,7 +230,7 @@ def main() -> None:
         )
         others = median_times(
             {
-                "layout": lambda: slip_layout.paginate(slip_layout.slip_items(data, "27.11.2025 10:05")),
+                "layout": lambda: slip_layout.paginate(slip_form.slip_items(data, "27.11.2025 10:05")),
                 "qr": lambda: slip_layout.qr_runs(data.verify_url),
                 "seal": lambda: pdf.seal_pdf(unsealed, key_path=key, cert_path=cert, chain_paths=chain),
             },

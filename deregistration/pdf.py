@@ -2,7 +2,7 @@
 
 Three steps, each usable alone:
 
-* ``render_slip_pdf(SlipData)`` draws the slip on a PDF canvas (ReportLab, deregistration/slip_layout.py) as an
+* ``render_slip_pdf(SlipData)`` draws the slip on a PDF canvas (ReportLab, deregistration/slip_form.py) as an
   A4 PDF/A-3u document, Kazakh and Russian side by side, with a QR code that points to the slip's verification
   page;
 * ``seal_pdf(pdf)`` adds the issuer's PAdES electronic seal (pyHanko) as a certification signature;
@@ -65,7 +65,7 @@ PDF_VARIANT = "pdf/a-3u"
 FONT_FAMILY = "Slip DejaVu Sans"
 
 # The slip is printed in Kazakh and Russian side by side; every wording on it comes from the translation
-# catalogues (locale/), rendered once in each language through ``in_both`` (slip_layout.py holds the labels).
+# catalogues (locale/), rendered once in each language through ``in_both`` (slip_wording.py holds the labels).
 SLIP_LANGUAGES = ("kk", "ru")
 SEX_LABELS = {"male": Sex.MALE.label, "female": Sex.FEMALE.label}
 GROUND_LABELS = {
@@ -368,8 +368,8 @@ def _collector_paused() -> Iterator[None]:
 
 def render_slip_pdf(data: SlipData, *, pdf_variant: str | None = PDF_VARIANT) -> bytes:
     """Render the departure slip to an A4 PDF (PDF/A-3u by default, or plain PDF with ``pdf_variant=None``),
-    not yet sealed. Drawn on a PDF canvas (deregistration/slip_layout.py); safe to call from several threads."""
-    from .slip_layout import draw_slip
+    not yet sealed. Drawn on a PDF canvas (deregistration/slip_form.py); safe to call from several threads."""
+    from .slip_form import draw_slip
 
     if pdf_variant not in (None, PDF_VARIANT):
         raise ValueError(f"the slip is PDF/A-3u ({PDF_VARIANT!r}) or plain PDF (None), not {pdf_variant!r}")

@@ -1,4 +1,6 @@
-"""The departure slip drawn directly on a PDF canvas (ReportLab), as an A4 PDF/A-3u document.
+"""The departure slip's layout on a PDF canvas (ReportLab): fonts, measured and wrapped text, the grid's rows,
+section bars, the QR code, and pagination. What stands where is slip_form.py; the wording is slip_wording.py;
+the PDF/A parts are slip_pdfa.py.
 
 Why a canvas and not HTML: the slip is a fixed form of ~120 printed lines. Laid out by WeasyPrint it cost
 ~10× a one-paragraph WeasyPrint page, and the previous profile (docs/benchmarks.md, "Departure slip") showed
@@ -6,14 +8,12 @@ that no HTML/CSS trimming could bring it under ~4.6×: the cost is the general l
 cell is measured with the font's advance widths, wrapped word by word and placed at computed coordinates.
 
 What the layout guarantees: long values wrap inside their cells and the rows grow with them (a word longer
-than its cell is broken between letters); a section moves whole to the next page when it does not fit, and a
-section taller than a page is split between rows; every page carries the footer and "page N / M". Values are
-drawn as text: nothing in them is interpreted.
+than its cell is broken between letters); a section moves whole to the next page when it does not fit, a
+section taller than a page is split between rows, and a row taller than half a page is cut between lines.
+Values are drawn as text: nothing in them is interpreted.
 
-Every wording comes from the translation catalogues (lazy gettext strings below, the msgids the HTML template
-used, so the existing translations apply), printed in Kazakh and Russian through ``in_both``.
 ReportLab is imported inside the functions that need it; its font registry is global, so the two DejaVu
-faces are registered once, under a lock.
+faces are registered once, under a lock, and writing a font's subsets into a document takes a lock of its own.
 """
 
 from __future__ import annotations
@@ -22,18 +22,13 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from . import slip_wording as words
-from .constants import CaseType
-
 if TYPE_CHECKING:
-    from .pdf import SlipData
+    pass
 
 FONTS_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 FONT_REGULAR = "SlipDejaVuSans"
@@ -62,24 +57,11 @@ PAD_TOP, PAD_BOTTOM, PAD_SIDE = 0.7 * MM, 0.8 * MM, 1.6 * MM
 RULE_WIDTH = 0.5
 
 
-def _both(text: Any) -> tuple[str, str]:
+def both(text: Any) -> tuple[str, str]:
+    """(Kazakh, Russian) of a lazy translation (``pdf.in_both``, imported late: pdf.py imports this module late)."""
     from .pdf import in_both
 
     return in_both(text)
-
-
-def _slash(text: Any) -> str:
-    """ "Kazakh / Russian" of a wording, as the slip's running lines print it."""
-    return " / ".join(_both(text))
-
-
-def _pair(kk: str, ru: str) -> tuple[str, str]:
-    """A value in both languages; the Russian line is dropped where it is missing or the same."""
-    return kk, ru if ru and ru != kk else ""
-
-
-def _date(value: date | None) -> str:
-    return value.strftime("%d.%m.%Y") if value else "—"
 
 
 # --- fonts ------------------------------------------------------------------------------------------------
@@ -257,7 +239,7 @@ class Group:
 
 
 def label_cell(wording: Any, width: float) -> list[Text]:
-    kk, ru = _both(wording)
+    kk, ru = both(wording)
     inner = width - 2 * PAD_SIDE
     return [text(kk, LABEL, inner), text(ru, LABEL, inner)]
 
@@ -340,7 +322,7 @@ def _cut(cell: list[Text], most: float) -> list[list[Text]]:
 
 
 def section_bar(number: int, wording: Any) -> Block:
-    kk, ru = _both(wording)
+    kk, ru = both(wording)
     size, pad_y, pad_x = 7.6, 0.9 * MM, 1.5 * MM
     head, tail = f"{number}. {kk} ", f"/ {ru}"
     head_width = _width(head, FONT_BOLD, size)
@@ -370,78 +352,6 @@ def section_bar(number: int, wording: Any) -> Block:
 
 def section(number: int, wording: Any, rows: Sequence[Block]) -> Group:
     return Group([section_bar(number, wording), *rows], after=2.2 * MM)
-
-
-def state_header(data: SlipData) -> Block:
-    """The two organisation names, Kazakh left and Russian right, over a rule."""
-    column = CONTENT_WIDTH * 0.48
-    state_kk, state_ru = (name.upper() for name in _both(words.REPUBLIC))
-    head, body = Style(FONT_BOLD, 7.4, NAVY, spacing=0.05), Style(FONT_REGULAR, 6.8, DIM)
-    left = [text(state_kk, head, column, after=0.5 * MM), text(data.issuer_kk, body, column)]
-    right = [
-        text(state_ru, head, column, after=0.5 * MM, align="right"),
-        text(data.issuer_ru, body, column, align="right"),
-    ]
-    rule_at = max(stack_height(left), stack_height(right)) + 1.8 * MM
-    height = rule_at + 0.7
-
-    def draw(canvas: Any, top: float) -> None:
-        draw_stack(canvas, left, MARGIN_SIDE, top, column)
-        draw_stack(canvas, right, PAGE_WIDTH - MARGIN_SIDE - column, top, column)
-        canvas.setStrokeColorRGB(*NAVY)
-        canvas.setLineWidth(1.4)
-        canvas.line(MARGIN_SIDE, top - height + 0.7, PAGE_WIDTH - MARGIN_SIDE, top - height + 0.7)
-
-    return Block(height, draw)
-
-
-def title(slip_kk: str, slip_ru: str) -> Block:
-    heading = Style(FONT_BOLD, 12.5, NAVY, 1.25, spacing=0.03)
-    subtitle = Style(FONT_REGULAR, 6.9, SOFT)
-    texts = [
-        text(slip_kk.upper(), heading, CONTENT_WIDTH, align="center"),
-        text(slip_ru.upper(), heading, CONTENT_WIDTH, after=0.8 * MM, align="center"),
-        text(" · ".join(_both(words.SUBTITLE)), subtitle, CONTENT_WIDTH, align="center"),
-    ]
-    top_space = 3.6 * MM
-
-    def draw(canvas: Any, top: float) -> None:
-        draw_stack(canvas, texts, MARGIN_SIDE, top - top_space, CONTENT_WIDTH)
-
-    return Block(top_space + stack_height(texts), draw, after=2.4 * MM)
-
-
-def verification(data: SlipData) -> Block:
-    """Section 5's box: the QR code of the verify URL, how to check, the code and the URL."""
-    qr_side, qr_cell = 28 * MM, 31 * MM
-    pad_x, pad_y = 2.5 * MM, 1.5 * MM
-    inner = CONTENT_WIDTH - qr_cell - 2 * pad_x
-    hint = Style(FONT_REGULAR, 6.9, DIM)
-    how_kk, how_ru = _both(words.HOW_TO_CHECK)
-    texts = [
-        text(how_kk, hint, inner, after=0.8 * MM),
-        text(how_ru, hint, inner, after=0.8 * MM + 1.8 * MM),
-        text(_slash(words.VERIFICATION_CODE), LABEL, inner, after=0.4 * MM),
-        text(data.verification_code, Style(FONT_BOLD, 14, NAVY, spacing=0.12), inner, after=1 * MM),
-        text(data.verify_url, Style(FONT_REGULAR, 7, NAVY), inner),
-    ]
-    height = max(qr_side + 2.4 * MM, stack_height(texts) + 2 * pad_y)
-
-    def draw(canvas: Any, top: float) -> None:
-        canvas.setStrokeColorRGB(*RULE)
-        canvas.setLineWidth(RULE_WIDTH)
-        canvas.rect(MARGIN_SIDE, top - height, qr_cell, height, stroke=1, fill=0)
-        canvas.rect(MARGIN_SIDE + qr_cell, top - height, CONTENT_WIDTH - qr_cell, height, stroke=1, fill=0)
-        qr_x = MARGIN_SIDE + (qr_cell - qr_side) / 2
-        draw_qr(canvas, data.verify_url, qr_x, top - (height + qr_side) / 2, qr_side)
-        text_x, text_top = MARGIN_SIDE + qr_cell + pad_x, top - (height - stack_height(texts)) / 2
-        draw_stack(canvas, texts, text_x, text_top, inner)
-        # The printed URL is also a link (F=4: printable, as PDF/A wants every annotation).
-        url_top = text_top - stack_height(texts[:-1])
-        url_rect = (text_x, url_top - texts[-1].height, text_x + inner, url_top)
-        canvas.linkURL(data.verify_url, url_rect, thickness=0, F=4)
-
-    return Block(height, draw)
 
 
 QR_BORDER = 2  # quiet zone, in modules
@@ -474,35 +384,6 @@ def draw_qr(canvas: Any, url: str, x: float, y: float, side: float) -> None:
         path.rect(x + column * unit, y + side - (row + 1) * unit, length * unit, unit)
     canvas.setFillColorRGB(*BLACK)
     canvas.drawPath(path, stroke=0, fill=1)
-
-
-def footer(data: SlipData, issued: str) -> tuple[list[Text], Style]:
-    from .pdf import in_language
-
-    width = 145 * MM
-    line = Style(FONT_REGULAR, 6.4, DIM, 1.25)
-    texts = [
-        text(in_language(words.SEALED_BY, "kk") % {"issuer": data.issuer_kk}, line, width, after=0.5 * MM),
-        text(in_language(words.SEALED_BY, "ru") % {"issuer": data.issuer_ru}, line, width, after=0.5 * MM),
-        text(
-            f"{_slash(words.SLIP_NO)} {data.slip_number} · {issued} ({_slash(words.ALMATY_TIME)})",
-            line,
-            width,
-        ),
-    ]
-    return texts, line
-
-
-def draw_footer(canvas: Any, texts: list[Text], page: int, pages: int) -> None:
-    top = MARGIN_BOTTOM - 2.5 * MM
-    canvas.setStrokeColorRGB(*NAVY)
-    canvas.setLineWidth(0.8)
-    canvas.line(MARGIN_SIDE, top, MARGIN_SIDE + 145 * MM, top)
-    draw_stack(canvas, texts, MARGIN_SIDE, top - 0.4 - 1.2 * MM, 145 * MM)
-    canvas.setFont(FONT_REGULAR, 6.5)
-    canvas.setFillColorRGB(*PAGE_GREY)
-    number = f"{_slash(words.PAGE)} {page} / {pages}"
-    canvas.drawRightString(PAGE_WIDTH - MARGIN_SIDE, MARGIN_BOTTOM - 3.2 * MM - 6.5 * ASCENT, number)
 
 
 # A row taller than this (a value of thousands of characters, beyond what the models store) is cut between
@@ -541,139 +422,3 @@ def paginate(items: Sequence[Block | Group]) -> list[list[tuple[Block, float]]]:
             place(block, keep=following)
         top -= item.after
     return pages
-
-
-# --- the slip ---------------------------------------------------------------------------------------------
-
-
-def slip_items(data: SlipData, issued: str) -> list[Block | Group]:
-    from .pdf import GROUND_LABELS, SEX_LABELS
-
-    person, address, ground, destination = data.person, data.address_left, data.ground, data.destination
-    document = person.document
-    slip_kk, slip_ru = _both(words.DEPARTURE_SLIP)
-    meta = [
-        grid_row([(words.SLIP_NUMBER, data.slip_number), (words.ISSUED_AT, issued)]),
-        grid_row(
-            [
-                (words.APPLICATION_NUMBER, data.application_number),
-                (words.CHANNEL, _pair(data.channel_kk, data.channel_ru)),
-            ]
-        ),
-    ]
-    meta[-1].after = 2.4 * MM
-    person_rows = [
-        grid_row([(words.FULL_NAME, person.full_name)]),
-        grid_row([(words.IIN, person.iin), (words.SEX, _pair(*_both(SEX_LABELS[person.sex])))]),
-        grid_row([(words.BIRTH_DATE, _date(person.birth_date)), (words.BIRTH_PLACE, person.birth_place)]),
-        grid_row([(words.CITIZENSHIP, _pair(person.citizenship_kk, person.citizenship_ru))]),
-        grid_row(
-            [
-                (words.IDENTITY_DOCUMENT, _pair(document.type_kk, document.type_ru)),
-                (words.DOCUMENT_NUMBER, f"№ {document.number}, {_date(document.issued_on)}"),
-            ]
-        ),
-        grid_row([(words.ISSUING_AUTHORITY, _pair(document.issued_by_kk, document.issued_by_ru))]),
-    ]
-    address_rows = [
-        grid_row(
-            [
-                (words.REGION, _pair(address.region_kk, address.region_ru)),
-                (words.DISTRICT, _pair(address.district_kk, address.district_ru)),
-            ]
-        ),
-        grid_row(
-            [
-                (words.SETTLEMENT, _pair(address.locality_kk, address.locality_ru)),
-                (words.STREET, _pair(address.street_kk, address.street_ru)),
-            ]
-        ),
-        grid_row(
-            [
-                (words.BUILDING, f"{address.building} / {address.block or '—'} / {address.apartment or '—'}"),
-                (words.POSTCODE, address.postcode or "—"),
-            ]
-        ),
-        grid_row([(words.KATO, address.kato), (words.ADDRESS_CODE, address.address_code)]),
-        grid_row(
-            [
-                (words.REGISTERED_ON, _date(data.registered_on)),
-                (words.DEREGISTERED_ON, _date(data.deregistered_on)),
-            ]
-        ),
-    ]
-    ground_rows = [grid_row([(words.GROUND, _pair(*_both(GROUND_LABELS[CaseType(ground.case_type)])))])]
-    if ground.case_type == CaseType.OWNER_APPLICATION:
-        ground_rows.append(grid_row([(words.OWNER, ground.owner_full_name)]))
-    elif ground.case_type == CaseType.EMIGRATION:
-        ground_rows.append(
-            grid_row(
-                [
-                    (words.PERMIT_NUMBER, ground.permit_number),
-                    (words.PERMIT_ISSUED_ON, _date(ground.permit_issued_on)),
-                ]
-            )
-        )
-        ground_rows.append(grid_row([(words.RESIDENCE_COUNTRY, _pair(ground.country_kk, ground.country_ru))]))
-    else:
-        decided = f"{_date(ground.decision_on)} / {_date(ground.decision_in_force_on)}"
-        ground_rows.append(grid_row([(words.COURT, _pair(ground.court_kk, ground.court_ru))]))
-        ground_rows.append(
-            grid_row([(words.CASE_NUMBER, ground.court_case_number), (words.DECISION_DATES, decided)])
-        )
-    destination_rows = []
-    if destination and destination.country_kk:
-        destination_rows.append(
-            grid_row([(words.COUNTRY, _pair(destination.country_kk, destination.country_ru))])
-        )
-    if destination and destination.address_kk:
-        destination_rows.append(
-            grid_row([(words.ADDRESS, _pair(destination.address_kk, destination.address_ru))])
-        )
-    if not destination_rows:
-        destination_rows.append(
-            grid_row([(words.DESTINATION, _pair(*_both(words.NO_INFORMATION)))], bold=False)
-        )
-    return [
-        state_header(data),
-        title(slip_kk, slip_ru),
-        *meta,
-        section(1, words.PERSON, person_rows),
-        section(2, words.ADDRESS_LEFT, address_rows),
-        section(3, words.GROUND_SECTION, ground_rows),
-        section(4, words.DESTINATION, destination_rows),
-        section(5, words.AUTHENTICITY, [verification(data)]),
-    ]
-
-
-def draw_slip(data: SlipData, *, pdf_a: bool = True) -> bytes:
-    """The slip as PDF bytes (PDF/A-3u unless ``pdf_a`` is false)."""
-    from reportlab.pdfgen.canvas import Canvas
-
-    from .pdf import DISPLAY_TZ
-    from .slip_pdfa import describe, make_pdf_a
-
-    register_fonts()
-    issued = data.issued_at.astimezone(DISPLAY_TZ).strftime("%d.%m.%Y %H:%M")
-    pages = paginate(slip_items(data, issued))
-    footer_texts, _style = footer(data, issued)
-    output = BytesIO()
-    canvas = Canvas(
-        output,
-        pagesize=(PAGE_WIDTH, PAGE_HEIGHT),
-        pageCompression=1,
-        pdfVersion=(1, 7),
-        initialFontName=FONT_REGULAR,
-        initialFontSize=8,
-        lang="kk",
-    )
-    describe(canvas, data)
-    if pdf_a:
-        make_pdf_a(canvas, data)
-    for number, page in enumerate(pages, start=1):
-        for block, top in page:
-            block.draw(canvas, top)
-        draw_footer(canvas, footer_texts, number, len(pages))
-        canvas.showPage()
-    canvas.save()
-    return output.getvalue()

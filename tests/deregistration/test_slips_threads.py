@@ -32,9 +32,9 @@ def count_font_writes(monkeypatch) -> dict[str, int]:
     real one, slowed a little so that unserialised writers would overlap), and how many slips were drawn."""
     from reportlab.pdfbase.ttfonts import TTFont
 
-    from deregistration import slip_layout
+    from deregistration import slip_form
 
-    original_write, original_draw = TTFont.addObjects, slip_layout.draw_slip
+    original_write, original_draw = TTFont.addObjects, slip_form.draw_slip
     guard = threading.Lock()
     state = {"inside": 0, "most": 0, "writes": 0, "slips": 0}
 
@@ -56,7 +56,7 @@ def count_font_writes(monkeypatch) -> dict[str, int]:
         return original_draw(*args, **kwargs)
 
     monkeypatch.setattr(TTFont, "addObjects", counted_write)
-    monkeypatch.setattr(slip_layout, "draw_slip", counted_draw)
+    monkeypatch.setattr(slip_form, "draw_slip", counted_draw)
     return state
 
 
