@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
 
 def _slash(text: Any) -> str:
-    """ "Kazakh / Russian" of a wording, as the slip's running lines print it."""
+    """A wording as "Kazakh / Russian", as the slip's running lines print it."""
     return " / ".join(both(text))
 
 
@@ -137,6 +137,7 @@ def verification(data: SlipData) -> Block:
 
 
 def footer(data: SlipData, issued: str) -> list[Text]:
+    """The lines under every page: the seal's statement in both languages, the slip's number and time."""
     from .pdf import in_language
 
     width = 145 * MM
@@ -166,6 +167,7 @@ def draw_footer(canvas: Any, texts: list[Text], page: int, pages: int) -> None:
 
 
 def slip_items(data: SlipData, issued: str) -> list[Block | Group]:
+    """The slip's blocks from top to bottom, laid out but not yet placed on pages (``paginate``)."""
     from .pdf import GROUND_LABELS, SEX_LABELS
 
     person, address, ground, destination = data.person, data.address_left, data.ground, data.destination
