@@ -2,13 +2,16 @@
 
     .venv/bin/python bench/bench_slip.py [-n 15] [--variant pdf/a-3u|none] [--png /tmp/slip.png]
 
-Runs in one process and prints one table. Warm-up renders first (WeasyPrint's import and the first layout are
-paid once per process), then N interleaved rounds: in each round the bare page, the slip and the slip's HTML
-through bare WeasyPrint are rendered one after the other, so that a busy machine slows them alike. Each row
-gives the median wall time, the median CPU time of this process (a render is single-threaded: CPU time is
-what the render costs, whatever else runs on the machine) and both as a ratio to the bare page. Sealing uses a
-throwaway CA and seal certificate made on the fly, unless --key/--cert/--chain name real ones. With --png, also
-writes the demo slip's page 1 as a PNG (pdftoppm, 80 dpi) for the docs.
+Runs in one process and prints one table. The slip is drawn on a PDF canvas (ReportLab,
+deregistration/slip_form.py); the baseline is still a one-paragraph page through WeasyPrint with the same
+DejaVu fonts. Warm-up renders first (imports, font registration and the first layout are paid once per
+process), then N interleaved rounds: in each round the bare page and the slip are rendered one after the
+other, so that a busy machine slows them alike. Each row gives the median wall time, the median CPU time of
+this process (a render is single-threaded: CPU time is what the render costs, whatever else runs on the
+machine) and both as a ratio to the bare page; then the Python function calls of one render of each, a count
+that load does not blur. Sealing uses a throwaway CA and seal certificate made on the fly, unless
+--key/--cert/--chain name real ones. With --png, also writes the demo slip's page 1 as a PNG (pdftoppm, 80 dpi)
+for the docs.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from deregistration import pdf  # noqa: E402
+from deregistration import pdf, slip_form, slip_layout  # noqa: E402
 from tests.deregistration.slip_samples import EMIGRATION, make_slip  # noqa: E402
 
 WARMUPS = 2
@@ -74,6 +77,16 @@ def bare_weasyprint_render(weasyprint, variant: str | None, html: str) -> Callab
             )
 
     return render
+
+
+def function_calls(action: Callable[[], object]) -> int:
+    """Python function calls (cProfile's count, C functions included) of one run of ``action``."""
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    profile.runcall(action)
+    return pstats.Stats(profile).total_calls
 
 
 def median_seconds(action: Callable[[], object], runs: int) -> float:
@@ -180,7 +193,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("-n", "--runs", type=int, default=15)
-    parser.add_argument("--variant", default=pdf.PDF_VARIANT, help="WeasyPrint pdf_variant, or 'none'")
+    parser.add_argument(
+        "--variant", default=pdf.PDF_VARIANT, help="pdf/a-3u (slip and bare page) or 'none' (plain PDF)"
+    )
     parser.add_argument("--key")
     parser.add_argument("--cert")
     parser.add_argument("--chain", action="append")
@@ -199,30 +214,29 @@ def main() -> None:
             key, cert, ca = throwaway_seal(Path(tmp))
             chain = [ca]
 
-        started = time.perf_counter()
-        import weasyprint  # timed on purpose: the cost that pdf.py defers by importing lazily
-
-        imported = time.perf_counter() - started
+        # Timed on purpose: the costs that pdf.py defers by importing lazily (ReportLab with the slip's first
+        # render, which also registers the fonts; WeasyPrint only for the baseline page).
         started = time.perf_counter()
         unsealed = pdf.render_slip_pdf(data, pdf_variant=variant)
         first = time.perf_counter() - started
+        started = time.perf_counter()
+        import weasyprint
 
-        slip_html = pdf.render_slip_html(data)
+        imported = time.perf_counter() - started
+
+        bare = bare_weasyprint_render(weasyprint, variant, BARE_PAGE)
         renders = median_times(
-            {
-                "bare": bare_weasyprint_render(weasyprint, variant, BARE_PAGE),
-                "slip": lambda: pdf.render_slip_pdf(data, pdf_variant=variant),
-                "slip_html_bare": bare_weasyprint_render(weasyprint, variant, slip_html),
-            },
-            args.runs,
+            {"bare": bare, "slip": lambda: pdf.render_slip_pdf(data, pdf_variant=variant)}, args.runs
         )
         others = median_times(
             {
-                "html": lambda: pdf.render_slip_html(data),
+                "layout": lambda: slip_layout.paginate(slip_form.slip_items(data, "27.11.2025 10:05")),
+                "qr": lambda: slip_layout.qr_runs(data.verify_url),
                 "seal": lambda: pdf.seal_pdf(unsealed, key_path=key, cert_path=cert, chain_paths=chain),
             },
             args.runs,
         )
+        calls = {"bare": function_calls(bare), "slip": function_calls(lambda: pdf.render_slip_pdf(data))}
 
         def render_and_seal() -> bytes:
             return pdf.seal_pdf(
@@ -243,15 +257,16 @@ def main() -> None:
         f"pdf_variant={variant}  runs={args.runs} (median, interleaved, after {WARMUPS} warm-ups)  cpus={os.cpu_count()}"
     )
     print(
-        f"import weasyprint: {imported * 1000:.0f} ms; first slip render after it (fonts, cold caches): {first * 1000:.0f} ms"
+        f"first slip render (imports ReportLab, registers the fonts): {first * 1000:.0f} ms; "
+        f"import weasyprint (baseline only): {imported * 1000:.0f} ms"
     )
     bare_wall, bare_cpu = renders["bare"]
     print(f"{'what':46} {'wall ms':>8} {'CPU ms':>8} {'× bare':>7} {'× bare CPU':>10}")
     rows = [
         ("bare WeasyPrint page, same fonts", renders["bare"]),
-        ("departure slip render (HTML + PDF)", renders["slip"]),
-        ("slip's HTML through bare WeasyPrint", renders["slip_html_bare"]),
-        ("slip HTML only (template + QR SVG)", others["html"]),
+        ("departure slip render (PDF canvas)", renders["slip"]),
+        ("  of which layout only (wrap, paginate)", others["layout"]),
+        ("  of which QR code matrix (segno)", others["qr"]),
         ("seal (PAdES, pyHanko)", others["seal"]),
         ("render + seal", both),
         (f"render + seal, {args.threads} threads at once, per slip", (threaded, None)),
@@ -261,6 +276,7 @@ def main() -> None:
         cpu_ms = f"{cpu * 1000:8.1f}" if cpu is not None else f"{'':8}"
         cpu_ratio = f"{cpu / bare_cpu:10.2f}" if cpu is not None else f"{'':10}"
         print(f"{label:46} {wall * 1000:8.1f} {cpu_ms} {wall / bare_wall:7.2f} {cpu_ratio}")
+    print(f"function calls per render: slip {calls['slip']:,}, bare page {calls['bare']:,}")
     print(f"sizes: slip {len(unsealed):,} B, sealed {len(sealed):,} B")
     print(
         f"render + seal vs serving the stored slip: {both[0] / served:.0f}× (a slip is rendered once, served often)"

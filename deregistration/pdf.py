@@ -2,16 +2,19 @@
 
 Three steps, each usable alone:
 
-* ``render_slip_pdf(SlipData)`` renders ``templates/deregistration/pdf/slip.html`` with WeasyPrint into an A4
-  PDF/A-3u document, Kazakh and Russian side by side, with a QR code that points to the slip's verification page;
+* ``render_slip_pdf(SlipData)`` draws the slip on a PDF canvas (ReportLab, deregistration/slip_form.py) as an
+  A4 PDF/A-3u document, Kazakh and Russian side by side, with a QR code that points to the slip's verification
+  page;
 * ``seal_pdf(pdf)`` adds the issuer's PAdES electronic seal (pyHanko) as a certification signature;
 * ``verify_pdf_seal(pdf, trust_roots_pem_paths=...)`` checks that seal against trusted roots.
 
 The slip's data arrive as plain values (``SlipData``): this module knows no models and no database.
 
-WeasyPrint (and pyHanko) are imported inside the functions that need them: importing WeasyPrint costs about
-half a second, which no other page of the portal should pay. The template is ours and the values in it are escaped by Django; on top of
-that, the URL fetcher serves nothing but the font files in ``static/fonts`` (no network, no ``file:`` probes).
+``html_to_pdf`` renders one of *our* HTML documents with WeasyPrint and the shipped fonts (the slip used it until
+it moved to a canvas; bench/bench_slip.py's baseline page still uses the same fonts and lock). ReportLab,
+WeasyPrint and pyHanko are imported inside the functions that need them: importing WeasyPrint costs about half
+a second, which no other page of the portal should pay. WeasyPrint's URL fetcher serves nothing but the font
+files in ``static/fonts`` (no network, no ``file:`` probes).
 """
 
 from __future__ import annotations
@@ -36,9 +39,7 @@ from urllib.request import url2pathname
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from citizens.constants import Sex
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
-SLIP_TEMPLATE = "deregistration/pdf/slip.html"
 FONTS_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 FONT_SUFFIXES = frozenset({".ttf", ".otf", ".woff", ".woff2"})
 DISPLAY_TZ = ZoneInfo("Asia/Almaty")
@@ -58,16 +58,14 @@ SEAL_FIELD_NAME = "IssuerSeal"
 SEAL_LOCATION = "Kazakhstan"
 # What the seal says it was made for, in both languages (pyHanko writes it into the signature).
 SLIP_ISSUED = gettext_lazy("Departure slip issued")
-# PDF/A-3u: archival, all fonts embedded, Unicode text. Measured with bench/bench_slip.py: about +10 ms on a
-# ~150 ms render and +4 KB (the sRGB output intent); the PAdES seal stays valid on it (see seal_pdf).
+# PDF/A-3u: archival, all fonts embedded, Unicode text; the PAdES seal stays valid on it (see seal_pdf).
 PDF_VARIANT = "pdf/a-3u"
-# The family name is ours so that a missing font file cannot silently fall back to a system font of the same
-# name: the faces must come from static/fonts.
+# WeasyPrint's family name for the DejaVu faces is ours so that a missing font file cannot silently fall back
+# to a system font of the same name: the faces must come from static/fonts.
 FONT_FAMILY = "Slip DejaVu Sans"
 
 # The slip is printed in Kazakh and Russian side by side; every wording on it comes from the translation
-# catalogues (locale/), rendered once in each language: the template's labels through the ``bilingual`` tags,
-# the values below through ``in_both``.
+# catalogues (locale/), rendered once in each language through ``in_both`` (slip_wording.py holds the labels).
 SLIP_LANGUAGES = ("kk", "ru")
 SEX_LABELS = {"male": Sex.MALE.label, "female": Sex.FEMALE.label}
 GROUND_LABELS = {
@@ -368,62 +366,14 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def qr_svg(url: str) -> str:
-    """The QR code of ``url`` as inline SVG: one <path>, sized by the page's CSS through its viewBox."""
-    import segno
-
-    code = segno.make(url, error="m", micro=False)
-    return code.svg_inline(scale=1, border=2, omitsize=True, svgclass="qr", lineclass=None, title=None)
-
-
-def _bilingual(kk: str, ru: str) -> dict[str, str]:
-    """A value in both languages; the Russian line is dropped where it is missing or the same."""
-    return {"kk": kk, "ru": ru if ru and ru != kk else ""}
-
-
-def slip_context(data: SlipData) -> dict[str, Any]:
-    """The template context of a slip: the data plus the labels and values the template should not compute."""
-    person, address, ground, destination = data.person, data.address_left, data.ground, data.destination
-    sex_kk, sex_ru = in_both(SEX_LABELS[person.sex])
-    ground_kk, ground_ru = in_both(GROUND_LABELS[CaseType(ground.case_type)])
-    return {
-        "data": data,
-        "font_family": FONT_FAMILY,
-        "issued_at_local": data.issued_at.astimezone(DISPLAY_TZ),
-        "sex": {"kk": sex_kk, "ru": sex_ru},
-        "citizenship": _bilingual(person.citizenship_kk, person.citizenship_ru),
-        "document_issued_by": _bilingual(person.document.issued_by_kk, person.document.issued_by_ru),
-        "region": _bilingual(address.region_kk, address.region_ru),
-        "district": _bilingual(address.district_kk, address.district_ru),
-        "locality": _bilingual(address.locality_kk, address.locality_ru),
-        "street": _bilingual(address.street_kk, address.street_ru),
-        "ground_label": {"kk": ground_kk, "ru": ground_ru},
-        "country": _bilingual(ground.country_kk, ground.country_ru),
-        "court": _bilingual(ground.court_kk, ground.court_ru),
-        "is_owner_application": ground.case_type == CaseType.OWNER_APPLICATION,
-        "is_emigration": ground.case_type == CaseType.EMIGRATION,
-        "is_court_decision": ground.case_type == CaseType.COURT_DECISION,
-        "destination_country": _bilingual(destination.country_kk, destination.country_ru)
-        if destination
-        else None,
-        "destination_address": _bilingual(destination.address_kk, destination.address_ru)
-        if destination
-        else None,
-        # segno builds this SVG from the URL; no value of the slip is placed in it as markup.
-        "qr_svg": mark_safe(qr_svg(data.verify_url)),  # noqa: S308
-    }
-
-
-def render_slip_html(data: SlipData) -> str:
-    # Kazakh is the document's first language; the template prints every label in both languages itself
-    # (``{% bilingual %}``), whatever the language of the request that issues the slip.
-    with translation.override("kk"):
-        return render_to_string(SLIP_TEMPLATE, slip_context(data))
-
-
 def render_slip_pdf(data: SlipData, *, pdf_variant: str | None = PDF_VARIANT) -> bytes:
-    """Render the departure slip to an A4 PDF (PDF/A-3u by default), not yet sealed."""
-    return html_to_pdf(render_slip_html(data), pdf_variant=pdf_variant)
+    """Render the departure slip to an A4 PDF (PDF/A-3u by default, or plain PDF with ``pdf_variant=None``),
+    not yet sealed. Drawn on a PDF canvas (deregistration/slip_form.py); safe to call from several threads."""
+    from .slip_form import draw_slip
+
+    if pdf_variant not in (None, PDF_VARIANT):
+        raise ValueError(f"the slip is PDF/A-3u ({PDF_VARIANT!r}) or plain PDF (None), not {pdf_variant!r}")
+    return draw_slip(data, pdf_a=pdf_variant is not None)
 
 
 # --- The issuer's seal ----------------------------------------------------------------------------------

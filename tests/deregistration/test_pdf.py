@@ -20,7 +20,7 @@ from types import SimpleNamespace
 import pytest
 from pypdf import PdfReader
 
-from deregistration import pdf
+from deregistration import pdf, slip_layout
 from devtools import pki
 from tests.deregistration.slip_samples import (
     COURT,
@@ -225,11 +225,47 @@ def test_output_is_pdf_a_3u(slip_pdf):
     assert reader.trailer["/Root"]["/OutputIntents"][0]["/S"] == "/GTS_PDFA1"
 
 
+class RecordingCanvas:
+    """Stands in for ReportLab's canvas: records the paths drawn and fails on any image."""
+
+    def __init__(self):
+        self.paths = []
+
+    def beginPath(self):
+        from reportlab.pdfgen.pathobject import PDFPathObject
+
+        return PDFPathObject()
+
+    def drawPath(self, path, **kwargs):
+        self.paths.append((path.getCode(), kwargs))
+
+    def setFillColorRGB(self, *rgb):
+        pass
+
+    def drawImage(self, *args, **kwargs):
+        raise AssertionError("the QR code must not be an image")
+
+
 def test_qr_code_is_one_vector_path_without_images(slip_pdf):
-    svg = pdf.qr_svg(VERIFY_URL)
-    assert svg.count("<path") == 1
-    assert "<rect" not in svg
-    assert "<image" not in svg
+    import segno
+
+    canvas = RecordingCanvas()
+    slip_layout.draw_qr(canvas, VERIFY_URL, 0, 0, 100)
+    assert len(canvas.paths) == 1
+    code, options = canvas.paths[0]
+    assert options == {"stroke": 0, "fill": 1}
+    # one rectangle per run of dark modules, and the runs cover exactly segno's dark modules
+    modules, runs = slip_layout.qr_runs(VERIFY_URL)
+    assert code.count(" re") == len(runs)
+    matrix = segno.make(VERIFY_URL, error="m", micro=False).matrix
+    dark = {(row, column) for row, line in enumerate(matrix) for column, bit in enumerate(line) if bit}
+    covered = {
+        (row - slip_layout.QR_BORDER, column - slip_layout.QR_BORDER + step)
+        for row, column, length in runs
+        for step in range(length)
+    }
+    assert covered == dark
+    assert modules == len(matrix) + 2 * slip_layout.QR_BORDER
     page = PdfReader(io.BytesIO(slip_pdf)).pages[0]
     xobjects = page["/Resources"].get("/XObject", {})
     assert not any(xobject.get_object().get("/Subtype") == "/Image" for xobject in xobjects.values())
@@ -250,10 +286,10 @@ def test_qr_code_decodes_to_the_verification_url(slip_pdf, tmp_path):
     assert [result.text for result in results] == [VERIFY_URL]
 
 
-def test_weasyprint_is_not_imported_with_the_module():
+def test_weasyprint_reportlab_and_pyhanko_are_not_imported_with_the_module():
     code = (
         "import django, sys; django.setup(); import deregistration.pdf; "
-        "print('weasyprint' in sys.modules, 'pyhanko' in sys.modules)"
+        "print('weasyprint' in sys.modules, 'pyhanko' in sys.modules, 'reportlab' in sys.modules)"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -263,7 +299,7 @@ def test_weasyprint_is_not_imported_with_the_module():
         cwd=Path(__file__).resolve().parents[2],
         env={"DJANGO_SETTINGS_MODULE": "config.settings.test", "PATH": "/usr/bin:/bin"},
     )
-    assert result.stdout.split() == ["False", "False"]
+    assert result.stdout.split() == ["False", "False", "False"]
 
 
 # --- the URL fetcher ------------------------------------------------------------------------------------

@@ -1,11 +1,13 @@
 """Slips from several threads at once (the production server runs threaded workers) and from several processes
-(gunicorn and the Celery prefork pool fork their workers): WeasyPrint is never entered by two threads at a time in
-one process, and every PDF comes out whole, readable and sealed."""
+(gunicorn and the Celery prefork pool fork their workers): slips are drawn side by side, the one step that shares
+state between them (ReportLab writing a font's subsets from the shared font file) is never entered by two
+threads at a time in one process, and every PDF comes out whole, readable and sealed."""
 
 from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from io import BytesIO
@@ -25,32 +27,42 @@ PROCESSES = 3
 THREADS_PER_PROCESS = 2
 
 
-def count_weasyprint_entries(monkeypatch) -> dict[str, int]:
-    """How many threads are inside WeasyPrint's ``write_pdf`` at once: the real renderer, counted."""
-    from weasyprint import HTML
+def count_font_writes(monkeypatch) -> dict[str, int]:
+    """How many threads write a font program into their document at once (ReportLab's ``TTFont.addObjects``, the
+    real one, slowed a little so that unserialised writers would overlap), and how many slips were drawn."""
+    from reportlab.pdfbase.ttfonts import TTFont
 
-    original = HTML.write_pdf
+    from deregistration import slip_form
+
+    original_write, original_draw = TTFont.addObjects, slip_form.draw_slip
     guard = threading.Lock()
-    state = {"inside": 0, "most": 0, "calls": 0}
+    state = {"inside": 0, "most": 0, "writes": 0, "slips": 0}
 
-    def counted(self, *args, **kwargs):
+    def counted_write(self, doc):
         with guard:
             state["inside"] += 1
-            state["calls"] += 1
+            state["writes"] += 1
             state["most"] = max(state["most"], state["inside"])
         try:
-            return original(self, *args, **kwargs)
+            time.sleep(0.005)
+            return original_write(self, doc)
         finally:
             with guard:
                 state["inside"] -= 1
 
-    monkeypatch.setattr(HTML, "write_pdf", counted)
+    def counted_draw(*args, **kwargs):
+        with guard:
+            state["slips"] += 1
+        return original_draw(*args, **kwargs)
+
+    monkeypatch.setattr(TTFont, "addObjects", counted_write)
+    monkeypatch.setattr(slip_form, "draw_slip", counted_draw)
     return state
 
 
 @pytest.fixture
-def weasyprint_entries(monkeypatch):
-    return count_weasyprint_entries(monkeypatch)
+def font_writes(monkeypatch):
+    return count_font_writes(monkeypatch)
 
 
 def text_of(document: bytes) -> str:
@@ -78,27 +90,28 @@ def assert_each_whole_and_sealed(slips, documents, seal_files):
         assert status.ok, status
 
 
-def test_slips_rendered_from_several_threads_are_each_whole(weasyprint_entries, seal_files):
+def test_slips_rendered_from_several_threads_are_each_whole(font_writes, seal_files):
     slips = numbered_slips(THREADS)
     documents = run_at_once(*(partial(render_and_seal, data) for data in slips), timeout=120)
     assert not [d for d in documents if isinstance(d, Exception)], documents
-    assert weasyprint_entries["calls"] == THREADS
-    assert weasyprint_entries["most"] == 1  # never two renders at once in this process
+    assert font_writes["slips"] == THREADS
+    assert font_writes["writes"] == 2 * THREADS  # regular and bold, in each slip
+    assert font_writes["most"] == 1  # never two font programs written at once in this process
     assert_each_whole_and_sealed(slips, documents, seal_files)
 
 
 def render_in_threads_of_a_forked_process(slips):
     """In a child process: render and seal ``slips`` from one thread each, all at once. Returns the documents
-    and the most threads that were inside WeasyPrint together in this child."""
+    and the most threads that were writing a font program together in this child."""
     with pytest.MonkeyPatch.context() as patch:
-        state = count_weasyprint_entries(patch)
+        state = count_font_writes(patch)
         documents = run_at_once(*(partial(render_and_seal, data) for data in slips), timeout=120)
     return documents, state["most"]
 
 
-def test_slips_rendered_in_several_processes_with_threads_are_each_whole(weasyprint_entries, seal_files):
-    """A real process pool, forked after this process has rendered (so each child inherits a used font
-    configuration and lock, as gunicorn's and Celery's workers do), each child rendering from two threads."""
+def test_slips_rendered_in_several_processes_with_threads_are_each_whole(font_writes, seal_files):
+    """A real process pool, forked after this process has rendered (so each child inherits registered fonts
+    and their locks, as gunicorn's and Celery's workers do), each child rendering from two threads."""
     render_and_seal(numbered_slips(1, start=900)[0])  # the parent's fonts exist before the fork
     batches = [numbered_slips(THREADS_PER_PROCESS, start=n * 10) for n in range(PROCESSES)]
     with ProcessPoolExecutor(PROCESSES, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -112,7 +125,7 @@ def test_slips_rendered_in_several_processes_with_threads_are_each_whole(weasypr
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_staff_issuing_slips_from_several_threads_get_each_their_own_whole_slip(
-    household, operator, weasyprint_entries, seal_files
+    household, operator, font_writes, seal_files
 ):
     movers = [household.tenant]
     for _ in range(THREADS - 1):
@@ -124,7 +137,8 @@ def test_staff_issuing_slips_from_several_threads_get_each_their_own_whole_slip(
 
     slips = run_at_once(*(partial(slip_issue, actor=operator, subject=s) for s in subjects), timeout=120)
     assert not [s for s in slips if isinstance(s, Exception)], slips
-    assert weasyprint_entries["most"] == 1
+    assert font_writes["slips"] == THREADS
+    assert font_writes["most"] == 1
     assert DepartureSlip.objects.count() == THREADS
     assert set(application.subjects.values_list("slip_status", flat=True)) == {"issued"}
     for subject, slip in zip(subjects, slips, strict=True):
