@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from .constants import RegistrationEndReason
 from .models import Dwelling, Person, Registration
+from .population_bulk import bulk_load
 from .population_checks import PERSON_CONSTRAINTS, REGISTRATION_CONSTRAINTS, violated_constraints
 from .population_reader import NOT_A_LIST, NOT_AN_OBJECT, FileNotJson, read_members
 from .population_sql import DOCUMENT_FIELDS, DWELLING_FIELDS, PERSON_FIELDS, REGISTRATION_COLUMNS, Stage
@@ -76,6 +77,7 @@ class ImportSummary:
         default_factory=lambda: {"persons": 0, "dwellings": 0, "ownerships": 0, "registrations": 0}
     )
     updated: dict[str, int] = field(default_factory=lambda: {"persons": 0, "dwellings": 0, "ownerships": 0})
+    bulk: bool = False  # the indexes and foreign keys were set aside and built again (population_bulk.py)
 
     @property
     def changed(self) -> bool:
@@ -397,24 +399,34 @@ class _Importer:
         stage.merge_registrations()
 
 
-def population_import(*, data: Any) -> ImportSummary:
-    """Load a population file's parsed JSON; raise PopulationImportError (and change nothing) on any bad record."""
-    return _run(_data_source(data))
+def population_import(*, data: Any, bulk: bool | None = None) -> ImportSummary:
+    """Load a population file's parsed JSON; raise PopulationImportError (and change nothing) on any bad record.
+
+    ``bulk``: set the register's indexes and foreign keys aside during the load and build them once at its end
+    (PostgreSQL; ``population_bulk.py``): None does it when the register's tables are empty."""
+    return _run(_data_source(data), bulk)
 
 
-def population_import_file(*, path: Path, progress: TextIO | None = None) -> ImportSummary:
+def population_import_file(
+    *, path: Path, progress: TextIO | None = None, bulk: bool | None = None
+) -> ImportSummary:
     """Load a population file, read as a stream (bounded memory); a progress bar on ``progress`` if given.
 
     Raises PopulationImportError (nothing changed) on any bad record, PopulationFileError if it is not JSON.
+    ``bulk`` as for ``population_import``.
     """
     bar = ProgressBar("import", path.stat().st_size, progress, unit=" B") if progress else None
     try:
-        return _run(_file_source(path, bar))
+        return _run(_file_source(path, bar), bulk)
     finally:
         if bar:
             bar.close()
 
 
-def _run(source: Source) -> ImportSummary:
-    with transaction.atomic(), Stage(today=timezone.localdate(), now=timezone.now()) as stage:
+def _run(source: Source, bulk: bool | None) -> ImportSummary:
+    with (
+        transaction.atomic(),
+        Stage(today=timezone.localdate(), now=timezone.now()) as stage,
+        bulk_load(bulk) as stage.summary.bulk,
+    ):
         return _Importer(source, stage).run()
