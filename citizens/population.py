@@ -39,6 +39,7 @@ from .progress import ProgressBar
 from .text import validate_plain_text
 
 MAX_ERRORS = 50
+KNOWN_VALUES = 20_000  # per field: how many values that passed its checks are remembered
 
 REGISTRATION_FIELDS = REGISTRATION_COLUMNS
 DATE_FIELDS = {"birth_date", "document_issued_on", "registered_on", "valid_until", "ended_on", "since"}
@@ -97,6 +98,9 @@ class FieldRule:
 
     def __init__(self, model: type[models.Model], name: str):
         self.field = model._meta.get_field(name)
+        # Values already seen to pass unchanged (a region, a sex, a street repeat across a million records): a set
+        # lookup instead of the checks. Bounded, so that a field of unique values (an IIN) costs no memory.
+        self.known: set[str] = set()
         self.is_date = isinstance(self.field, models.DateField)
         self.allows_empty = self.field.blank
         max_length = getattr(self.field, "max_length", None) or 10**9
@@ -165,11 +169,11 @@ def _file_source(path: Path, progress: ProgressBar | None) -> Source:
 
 # -- the importer --------------------------------------------------------------------------------------------
 class _Importer:
-    person_rules = _rules(Person, ("iin", *PERSON_FIELDS, *DOCUMENT_FIELDS.values()))
-    dwelling_rules = _rules(Dwelling, ("address_code", *DWELLING_FIELDS))
-    registration_rules = _rules(Registration, REGISTRATION_FIELDS)
-
     def __init__(self, source: Source, stage: Stage):
+        # Compiled for each import: their memory of values that passed (FieldRule.known) ends with it.
+        self.person_rules = _rules(Person, ("iin", *PERSON_FIELDS, *DOCUMENT_FIELDS.values()))
+        self.dwelling_rules = _rules(Dwelling, ("address_code", *DWELLING_FIELDS))
+        self.registration_rules = _rules(Registration, REGISTRATION_FIELDS)
         self.source = source
         self.stage = stage
         self.errors: list[RecordError] = []
@@ -207,9 +211,14 @@ class _Importer:
                 if converted is None:
                     problems[name] = [_("Expected a date as YYYY-MM-DD.")]
             elif type(value) is str:
+                if value in rule.known:
+                    values[name] = value
+                    continue
                 converted = value.strip()
                 if not rule.passes(converted):
                     problems[name] = rule.messages(converted)
+                elif converted == value and len(rule.known) < KNOWN_VALUES:
+                    rule.known.add(value)
             else:
                 problems[name] = [_("Expected text.")]
                 continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import operator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -75,6 +76,23 @@ STAGING = {
     ),
 }
 DERIVED = ("import_owner_ids", "import_registration_new")
+# The columns of each staging table that the set-based statements join, group or filter on.
+ANALYZED = {
+    "import_person": ("idx", "iin"),
+    "import_dwelling": ("idx", "address_code"),
+    "import_owner": ("idx", "address_code", "iin"),
+    "import_registration": ("idx", "iin", "address_code", "registered_on"),
+    "import_owner_ids": ("dwelling_id", "person_id"),
+    "import_registration_new": ("idx", "person_id", "kind", "ended_on"),
+}
+_PERSON_VALUES = operator.itemgetter(*PERSON_COLUMNS)
+_DWELLING_VALUES = operator.itemgetter(*DWELLING_COLUMNS)
+_REGISTRATION_VALUES = operator.itemgetter(*REGISTRATION_COLUMNS)
+
+
+_NULL = r"\N"
+# The staging tables with free text (names, addresses), whose COPY lines must escape a backslash.
+TEXT_TABLES = {"import_person", "import_dwelling"}
 
 
 def _copy_text(value: Any) -> str:
@@ -83,15 +101,19 @@ def _copy_text(value: Any) -> str:
     return str(value).replace("\\", "\\\\")
 
 
-def _copy_lines(rows: list[tuple]) -> str:
+def _copy_lines(rows: list[tuple], *, text: bool) -> str:
     """COPY text format. The checks refused control characters (tabs, newlines), so only a backslash needs
-    escaping; the common row takes the fast path."""
-    lines = []
-    for row in rows:
-        line = "\t".join(map(str, row))
-        if "\\" in line or None in row:
-            line = "\t".join(map(_copy_text, row))
-        lines.append(line)
+    escaping, and only in free text (``text``): the other tables hold digits, dates, numbers and choices, and
+    their rows only need NULL spelt ``\\N``."""
+    if not text:
+        lines = ["\t".join([_NULL if v is None else str(v) for v in row]) for row in rows]
+    else:
+        lines = []
+        for row in rows:
+            line = "\t".join(map(str, row))
+            if "\\" in line or None in row:
+                line = "\t".join(map(_copy_text, row))
+            lines.append(line)
     lines.append("")
     return "\n".join(lines)
 
@@ -152,18 +174,18 @@ class Stage:
             self.flush_table(table)
 
     def person(self, index: int, iin: str, values: dict[str, Any]) -> None:
-        self.add("import_person", (index, iin, *(values[c] for c in PERSON_COLUMNS)))
+        self.add("import_person", (index, iin, *_PERSON_VALUES(values)))
 
     def dwelling(
         self, index: int, values: dict[str, Any], owners: list[tuple[int, str, str, dt.date]]
     ) -> None:
         code = values["address_code"]
-        self.add("import_dwelling", (index, code, *(values[c] for c in DWELLING_COLUMNS)))
+        self.add("import_dwelling", (index, code, *_DWELLING_VALUES(values)))
         for position, iin, share, since in owners:
             self.add("import_owner", (index, position, code, iin, share, since))
 
     def registration(self, index: int, iin: str, code: str, values: dict[str, Any]) -> None:
-        self.add("import_registration", (index, iin, code, *(values[c] for c in REGISTRATION_COLUMNS)))
+        self.add("import_registration", (index, iin, code, *_REGISTRATION_VALUES(values)))
 
     def flush(self) -> None:
         for table in self.buffers:
@@ -172,16 +194,18 @@ class Stage:
 
     def analyze(self, *tables: str) -> None:
         """Statistics for the planner: nothing analyzes temporary tables on its own, and without them PostgreSQL
-        plans nested loops over tables of millions of rows."""
+        plans nested loops over tables of millions of rows. Only the columns the statements join, group or
+        filter on: the statistics of the names and addresses (long text, sorted for each) cost the most and
+        steer nothing."""
         for table in tables:
-            self.execute(f"ANALYZE {table}")
+            self.execute(f"ANALYZE {table} ({', '.join(ANALYZED[table])})")
 
     def flush_table(self, table: str) -> None:
         rows = self.buffers[table]
         if not rows:
             return
         if self.postgres:
-            text = io.StringIO(_copy_lines(rows))
+            text = io.StringIO(_copy_lines(rows, text=table in TEXT_TABLES))
             self.wait()
             # PostgreSQL takes this batch while the next ones are read and checked: one COPY in flight at a
             # time, on this transaction's own connection (psycopg2 lets go of the GIL while libpq sends), and
