@@ -1,9 +1,13 @@
 """The bulk load (citizens/population_bulk.py): indexes and foreign keys set aside and built again, all or nothing."""
 
 import copy
+import io
+import json
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from citizens.models import Person, Registration
 from citizens.population import PopulationImportError, population_import
@@ -96,3 +100,15 @@ def test_a_refused_bulk_load_names_the_record_and_leaves_schema_and_data_as_they
 def test_sqlite_never_sets_anything_aside():
     summary = population_import(data=GOOD)
     assert summary.bulk == (connection.vendor == "postgresql")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("flag", "bulk"), [([], True), (["--no-bulk"], False)])
+def test_the_command_sets_the_indexes_aside_unless_told_not_to(tmp_path, flag, bulk):
+    path = tmp_path / "population.json"
+    path.write_text(json.dumps(GOOD, ensure_ascii=False), encoding="utf-8")
+    with CaptureQueriesContext(connection) as queries:
+        call_command("import_population", str(path), "--no-progress", *flag, stdout=io.StringIO())
+    dropped = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("DROP INDEX")]
+    assert bool(dropped) is bulk
+    assert Registration.objects.count() == 2
