@@ -75,7 +75,7 @@ STAGING = {
         f"FROM {REGISTRATION} r, {PERSON} p, {DWELLING} d"
     ),
 }
-DERIVED = ("import_owner_ids", "import_registration_new")
+DERIVED = ("import_owner_ids", "import_registration_ids", "import_registration_new")
 # The columns of each staging table that the set-based statements join, group or filter on.
 ANALYZED = {
     "import_person": ("idx", "iin"),
@@ -83,6 +83,7 @@ ANALYZED = {
     "import_owner": ("idx", "address_code", "iin"),
     "import_registration": ("idx", "iin", "address_code", "registered_on"),
     "import_owner_ids": ("dwelling_id", "person_id"),
+    "import_registration_ids": ("idx", "person_id", "dwelling_id", "registered_on"),
     "import_registration_new": ("idx", "person_id", "kind", "ended_on"),
 }
 _PERSON_VALUES = operator.itemgetter(*PERSON_COLUMNS)
@@ -198,7 +199,9 @@ class Stage:
         filter on: the statistics of the names and addresses (long text, sorted for each) cost the most and
         steer nothing."""
         for table in tables:
-            self.execute(f"ANALYZE {table} ({', '.join(ANALYZED[table])})")
+            # SQLite's ANALYZE takes no column list (it reads the table's indexes).
+            columns = f" ({', '.join(ANALYZED[table])})" if self.postgres else ""
+            self.execute(f"ANALYZE {table}{columns}")
 
     def flush_table(self, table: str) -> None:
         rows = self.buffers[table]
@@ -332,27 +335,38 @@ class Stage:
         self.summary.updated["ownerships"] += ended + reshared
 
     def unknown_registration_references(self) -> list[tuple[int, str, str]]:
-        """Registrations naming a person (first) or a dwelling that is neither in the file nor in the register."""
-        return self.rows(
-            f"SELECT s.idx, s.iin, CASE WHEN p.id IS NULL THEN 'iin' ELSE 'address_code' END "
+        """Registrations naming a person (first) or a dwelling that is neither in the file nor in the register.
+
+        The staged registrations with the ids of the person and the dwelling they name (NULL for nobody) are kept
+        as ``import_registration_ids``: the later steps read the ids there instead of joining the register's
+        persons and dwellings (a million wide rows each) a second time."""
+        self.execute(
+            f"CREATE TEMPORARY TABLE import_registration_ids AS "
+            f"SELECT s.idx, s.iin, s.address_code, p.id AS person_id, d.id AS dwelling_id, "
+            f"{', '.join('s.' + c for c in REGISTRATION_COLUMNS)} "
             f"FROM import_registration s LEFT JOIN {PERSON} p ON p.iin = s.iin "
-            f"LEFT JOIN {DWELLING} d ON d.address_code = s.address_code "
-            f"WHERE p.id IS NULL OR d.id IS NULL ORDER BY s.idx"
+            f"LEFT JOIN {DWELLING} d ON d.address_code = s.address_code"
+        )
+        self.analyze("import_registration_ids")
+        return self.rows(
+            "SELECT idx, iin, CASE WHEN person_id IS NULL THEN 'iin' ELSE 'address_code' END "
+            "FROM import_registration_ids WHERE person_id IS NULL OR dwelling_id IS NULL ORDER BY idx"
         )
 
     def second_active_permanent(self) -> list[tuple[int, str, str]]:
         """New active permanent registrations of a person who has one already: in the register, or earlier in
         the file. Registrations already in the register (same person, dwelling and date) are left out first:
         an import never rewrites or reopens them."""
+        # The first of the file's registrations of one person at one dwelling on one day (the ids stand for the
+        # IIN and the address code; a row naming nobody has been refused already).
         self.execute(
-            f"CREATE TEMPORARY TABLE import_registration_new AS "
-            f"SELECT s.idx, s.iin, s.address_code, p.id AS person_id, d.id AS dwelling_id, "
-            f"{', '.join('s.' + c for c in REGISTRATION_COLUMNS)} "
-            f"FROM import_registration s JOIN {PERSON} p ON p.iin = s.iin "
-            f"JOIN {DWELLING} d ON d.address_code = s.address_code "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {REGISTRATION} r WHERE r.person_id = p.id "
-            f"AND r.dwelling_id = d.id AND r.registered_on = s.registered_on) "
-            f"AND s.idx IN (SELECT MIN(idx) FROM import_registration GROUP BY iin, address_code, registered_on)"
+            "CREATE TEMPORARY TABLE import_registration_new AS "
+            "SELECT s.* FROM import_registration_ids s "
+            "WHERE s.person_id IS NOT NULL AND s.dwelling_id IS NOT NULL "
+            f"AND NOT EXISTS (SELECT 1 FROM {REGISTRATION} r WHERE r.person_id = s.person_id "
+            "AND r.dwelling_id = s.dwelling_id AND r.registered_on = s.registered_on) "
+            "AND s.idx IN (SELECT MIN(idx) FROM import_registration_ids "
+            "GROUP BY person_id, dwelling_id, registered_on)"
         )
         self.analyze("import_registration_new")
         permanent = RegistrationKind.PERMANENT.value
