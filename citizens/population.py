@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from .constants import RegistrationEndReason
 from .models import Dwelling, Person, Registration
+from .population_bulk import bulk_load
 from .population_checks import PERSON_CONSTRAINTS, REGISTRATION_CONSTRAINTS, violated_constraints
 from .population_reader import NOT_A_LIST, NOT_AN_OBJECT, FileNotJson, read_members
 from .population_sql import DOCUMENT_FIELDS, DWELLING_FIELDS, PERSON_FIELDS, REGISTRATION_COLUMNS, Stage
@@ -38,6 +39,7 @@ from .progress import ProgressBar
 from .text import validate_plain_text
 
 MAX_ERRORS = 50
+KNOWN_VALUES = 20_000  # per field: how many values that passed its checks are remembered
 
 REGISTRATION_FIELDS = REGISTRATION_COLUMNS
 DATE_FIELDS = {"birth_date", "document_issued_on", "registered_on", "valid_until", "ended_on", "since"}
@@ -76,6 +78,7 @@ class ImportSummary:
         default_factory=lambda: {"persons": 0, "dwellings": 0, "ownerships": 0, "registrations": 0}
     )
     updated: dict[str, int] = field(default_factory=lambda: {"persons": 0, "dwellings": 0, "ownerships": 0})
+    bulk: bool = False  # the indexes and foreign keys were set aside and built again (population_bulk.py)
 
     @property
     def changed(self) -> bool:
@@ -95,6 +98,9 @@ class FieldRule:
 
     def __init__(self, model: type[models.Model], name: str):
         self.field = model._meta.get_field(name)
+        # Values already seen to pass unchanged (a region, a sex, a street repeat across a million records): a set
+        # lookup instead of the checks. Bounded, so that a field of unique values (an IIN) costs no memory.
+        self.known: set[str] = set()
         self.is_date = isinstance(self.field, models.DateField)
         self.allows_empty = self.field.blank
         max_length = getattr(self.field, "max_length", None) or 10**9
@@ -163,11 +169,11 @@ def _file_source(path: Path, progress: ProgressBar | None) -> Source:
 
 # -- the importer --------------------------------------------------------------------------------------------
 class _Importer:
-    person_rules = _rules(Person, ("iin", *PERSON_FIELDS, *DOCUMENT_FIELDS.values()))
-    dwelling_rules = _rules(Dwelling, ("address_code", *DWELLING_FIELDS))
-    registration_rules = _rules(Registration, REGISTRATION_FIELDS)
-
     def __init__(self, source: Source, stage: Stage):
+        # Compiled for each import: their memory of values that passed (FieldRule.known) ends with it.
+        self.person_rules = _rules(Person, ("iin", *PERSON_FIELDS, *DOCUMENT_FIELDS.values()))
+        self.dwelling_rules = _rules(Dwelling, ("address_code", *DWELLING_FIELDS))
+        self.registration_rules = _rules(Registration, REGISTRATION_FIELDS)
         self.source = source
         self.stage = stage
         self.errors: list[RecordError] = []
@@ -205,9 +211,14 @@ class _Importer:
                 if converted is None:
                     problems[name] = [_("Expected a date as YYYY-MM-DD.")]
             elif type(value) is str:
+                if value in rule.known:
+                    values[name] = value
+                    continue
                 converted = value.strip()
                 if not rule.passes(converted):
                     problems[name] = rule.messages(converted)
+                elif converted == value and len(rule.known) < KNOWN_VALUES:
+                    rule.known.add(value)
             else:
                 problems[name] = [_("Expected text.")]
                 continue
@@ -397,24 +408,34 @@ class _Importer:
         stage.merge_registrations()
 
 
-def population_import(*, data: Any) -> ImportSummary:
-    """Load a population file's parsed JSON; raise PopulationImportError (and change nothing) on any bad record."""
-    return _run(_data_source(data))
+def population_import(*, data: Any, bulk: bool | None = None) -> ImportSummary:
+    """Load a population file's parsed JSON; raise PopulationImportError (and change nothing) on any bad record.
+
+    ``bulk``: set the register's indexes and foreign keys aside during the load and build them once at its end
+    (PostgreSQL; ``population_bulk.py``): None does it when the register's tables are empty."""
+    return _run(_data_source(data), bulk)
 
 
-def population_import_file(*, path: Path, progress: TextIO | None = None) -> ImportSummary:
+def population_import_file(
+    *, path: Path, progress: TextIO | None = None, bulk: bool | None = None
+) -> ImportSummary:
     """Load a population file, read as a stream (bounded memory); a progress bar on ``progress`` if given.
 
     Raises PopulationImportError (nothing changed) on any bad record, PopulationFileError if it is not JSON.
+    ``bulk`` as for ``population_import``.
     """
     bar = ProgressBar("import", path.stat().st_size, progress, unit=" B") if progress else None
     try:
-        return _run(_file_source(path, bar))
+        return _run(_file_source(path, bar), bulk)
     finally:
         if bar:
             bar.close()
 
 
-def _run(source: Source) -> ImportSummary:
-    with transaction.atomic(), Stage(today=timezone.localdate(), now=timezone.now()) as stage:
+def _run(source: Source, bulk: bool | None) -> ImportSummary:
+    with (
+        transaction.atomic(),
+        Stage(today=timezone.localdate(), now=timezone.now()) as stage,
+        bulk_load(bulk) as stage.summary.bulk,
+    ):
         return _Importer(source, stage).run()

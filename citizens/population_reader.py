@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
@@ -18,6 +19,7 @@ MAX_RECORD = 16 << 20  # a record larger than this is refused (the buffer never 
 NOT_AN_OBJECT = "not a JSON object"
 NOT_A_LIST = object()  # yielded (once) for a top-level member that is not an array
 WHITESPACE = " \t\n\r"
+_SPACE = re.compile(r"[ \t\n\r]*")
 
 
 class FileNotJson(ValueError):
@@ -79,6 +81,31 @@ class _Reader:
             self.pos = end
             return value
 
+    def elements(self) -> Iterator[Any]:
+        """The elements of the array whose first element starts at ``pos``, up to and past its closing bracket.
+
+        The common case (an element, a separator and the next element's start all in the buffer) runs in one
+        loop of a few C calls; anything else (a chunk's end, an error) goes the careful way of ``value`` and
+        ``expect``."""
+        decode, skip = self.json.raw_decode, _SPACE.match
+        while True:
+            buf = self.buf
+            start = skip(buf, self.pos).end()
+            try:
+                value, end = decode(buf, start)
+            except json.JSONDecodeError:
+                end = -1
+            after = skip(buf, end).end() if end > 0 else len(buf)
+            if after < len(buf) and buf[after] in ",]":
+                self.pos = after + 1
+                yield value
+                if buf[after] == "]":
+                    return
+                continue
+            yield self.value()
+            if self.expect(",]") == "]":
+                return
+
     def members(self) -> Iterator[tuple[str, Any]]:
         self.expect("{")
         if self.peek() == "}":
@@ -94,10 +121,8 @@ class _Reader:
                 if self.peek() == "]":
                     self.pos += 1
                 else:
-                    while True:
-                        yield key, self.value()
-                        if self.expect(",]") == "]":
-                            break
+                    for element in self.elements():
+                        yield key, element
             else:
                 self.value()
                 yield key, NOT_A_LIST

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import operator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -74,7 +75,25 @@ STAGING = {
         f"FROM {REGISTRATION} r, {PERSON} p, {DWELLING} d"
     ),
 }
-DERIVED = ("import_owner_ids", "import_registration_new")
+DERIVED = ("import_owner_ids", "import_registration_ids", "import_registration_new")
+# The columns of each staging table that the set-based statements join, group or filter on.
+ANALYZED = {
+    "import_person": ("idx", "iin"),
+    "import_dwelling": ("idx", "address_code"),
+    "import_owner": ("idx", "address_code", "iin"),
+    "import_registration": ("idx", "iin", "address_code", "registered_on"),
+    "import_owner_ids": ("dwelling_id", "person_id"),
+    "import_registration_ids": ("idx", "person_id", "dwelling_id", "registered_on"),
+    "import_registration_new": ("idx", "person_id", "kind", "ended_on"),
+}
+_PERSON_VALUES = operator.itemgetter(*PERSON_COLUMNS)
+_DWELLING_VALUES = operator.itemgetter(*DWELLING_COLUMNS)
+_REGISTRATION_VALUES = operator.itemgetter(*REGISTRATION_COLUMNS)
+
+
+_NULL = r"\N"
+# The staging tables with free text (names, addresses), whose COPY lines must escape a backslash.
+TEXT_TABLES = {"import_person", "import_dwelling"}
 
 
 def _copy_text(value: Any) -> str:
@@ -83,15 +102,19 @@ def _copy_text(value: Any) -> str:
     return str(value).replace("\\", "\\\\")
 
 
-def _copy_lines(rows: list[tuple]) -> str:
+def _copy_lines(rows: list[tuple], *, text: bool) -> str:
     """COPY text format. The checks refused control characters (tabs, newlines), so only a backslash needs
-    escaping; the common row takes the fast path."""
-    lines = []
-    for row in rows:
-        line = "\t".join(map(str, row))
-        if "\\" in line or None in row:
-            line = "\t".join(map(_copy_text, row))
-        lines.append(line)
+    escaping, and only in free text (``text``): the other tables hold digits, dates, numbers and choices, and
+    their rows only need NULL spelt ``\\N``."""
+    if not text:
+        lines = ["\t".join([_NULL if v is None else str(v) for v in row]) for row in rows]
+    else:
+        lines = []
+        for row in rows:
+            line = "\t".join(map(str, row))
+            if "\\" in line or None in row:
+                line = "\t".join(map(_copy_text, row))
+            lines.append(line)
     lines.append("")
     return "\n".join(lines)
 
@@ -152,18 +175,18 @@ class Stage:
             self.flush_table(table)
 
     def person(self, index: int, iin: str, values: dict[str, Any]) -> None:
-        self.add("import_person", (index, iin, *(values[c] for c in PERSON_COLUMNS)))
+        self.add("import_person", (index, iin, *_PERSON_VALUES(values)))
 
     def dwelling(
         self, index: int, values: dict[str, Any], owners: list[tuple[int, str, str, dt.date]]
     ) -> None:
         code = values["address_code"]
-        self.add("import_dwelling", (index, code, *(values[c] for c in DWELLING_COLUMNS)))
+        self.add("import_dwelling", (index, code, *_DWELLING_VALUES(values)))
         for position, iin, share, since in owners:
             self.add("import_owner", (index, position, code, iin, share, since))
 
     def registration(self, index: int, iin: str, code: str, values: dict[str, Any]) -> None:
-        self.add("import_registration", (index, iin, code, *(values[c] for c in REGISTRATION_COLUMNS)))
+        self.add("import_registration", (index, iin, code, *_REGISTRATION_VALUES(values)))
 
     def flush(self) -> None:
         for table in self.buffers:
@@ -172,16 +195,20 @@ class Stage:
 
     def analyze(self, *tables: str) -> None:
         """Statistics for the planner: nothing analyzes temporary tables on its own, and without them PostgreSQL
-        plans nested loops over tables of millions of rows."""
+        plans nested loops over tables of millions of rows. Only the columns the statements join, group or
+        filter on: the statistics of the names and addresses (long text, sorted for each) cost the most and
+        steer nothing."""
         for table in tables:
-            self.execute(f"ANALYZE {table}")
+            # SQLite's ANALYZE takes no column list (it reads the table's indexes).
+            columns = f" ({', '.join(ANALYZED[table])})" if self.postgres else ""
+            self.execute(f"ANALYZE {table}{columns}")
 
     def flush_table(self, table: str) -> None:
         rows = self.buffers[table]
         if not rows:
             return
         if self.postgres:
-            text = io.StringIO(_copy_lines(rows))
+            text = io.StringIO(_copy_lines(rows, text=table in TEXT_TABLES))
             self.wait()
             # PostgreSQL takes this batch while the next ones are read and checked: one COPY in flight at a
             # time, on this transaction's own connection (psycopg2 lets go of the GIL while libpq sends), and
@@ -249,11 +276,13 @@ class Stage:
             [self.now],
         )
         listed = ", ".join(columns)
+        # In key order, so that the unique index on the key grows at its right edge instead of at random pages;
+        # not during a bulk load (no index then, and sorting a million wide rows spills to disk).
+        order = "" if self.summary.bulk else f" ORDER BY s.{key}"
         created = self.execute(
             f"INSERT INTO {table} ({key}, {listed}, created_at, updated_at) "
             f"SELECT s.{key}, {', '.join('s.' + c for c in columns)}, %s, %s FROM {staging} s "
-            # In key order: the unique index on the key grows at its right edge instead of at random pages.
-            f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = s.{key}) ORDER BY s.{key}",
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = s.{key}){order}",
             [self.now, self.now],
         )
         return created, updated
@@ -306,27 +335,38 @@ class Stage:
         self.summary.updated["ownerships"] += ended + reshared
 
     def unknown_registration_references(self) -> list[tuple[int, str, str]]:
-        """Registrations naming a person (first) or a dwelling that is neither in the file nor in the register."""
-        return self.rows(
-            f"SELECT s.idx, s.iin, CASE WHEN p.id IS NULL THEN 'iin' ELSE 'address_code' END "
+        """Registrations naming a person (first) or a dwelling that is neither in the file nor in the register.
+
+        The staged registrations with the ids of the person and the dwelling they name (NULL for nobody) are kept
+        as ``import_registration_ids``: the later steps read the ids there instead of joining the register's
+        persons and dwellings (a million wide rows each) a second time."""
+        self.execute(
+            f"CREATE TEMPORARY TABLE import_registration_ids AS "
+            f"SELECT s.idx, s.iin, s.address_code, p.id AS person_id, d.id AS dwelling_id, "
+            f"{', '.join('s.' + c for c in REGISTRATION_COLUMNS)} "
             f"FROM import_registration s LEFT JOIN {PERSON} p ON p.iin = s.iin "
-            f"LEFT JOIN {DWELLING} d ON d.address_code = s.address_code "
-            f"WHERE p.id IS NULL OR d.id IS NULL ORDER BY s.idx"
+            f"LEFT JOIN {DWELLING} d ON d.address_code = s.address_code"
+        )
+        self.analyze("import_registration_ids")
+        return self.rows(
+            "SELECT idx, iin, CASE WHEN person_id IS NULL THEN 'iin' ELSE 'address_code' END "
+            "FROM import_registration_ids WHERE person_id IS NULL OR dwelling_id IS NULL ORDER BY idx"
         )
 
     def second_active_permanent(self) -> list[tuple[int, str, str]]:
         """New active permanent registrations of a person who has one already: in the register, or earlier in
         the file. Registrations already in the register (same person, dwelling and date) are left out first:
         an import never rewrites or reopens them."""
+        # The first of the file's registrations of one person at one dwelling on one day (the ids stand for the
+        # IIN and the address code; a row naming nobody has been refused already).
         self.execute(
-            f"CREATE TEMPORARY TABLE import_registration_new AS "
-            f"SELECT s.idx, s.iin, s.address_code, p.id AS person_id, d.id AS dwelling_id, "
-            f"{', '.join('s.' + c for c in REGISTRATION_COLUMNS)} "
-            f"FROM import_registration s JOIN {PERSON} p ON p.iin = s.iin "
-            f"JOIN {DWELLING} d ON d.address_code = s.address_code "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {REGISTRATION} r WHERE r.person_id = p.id "
-            f"AND r.dwelling_id = d.id AND r.registered_on = s.registered_on) "
-            f"AND s.idx IN (SELECT MIN(idx) FROM import_registration GROUP BY iin, address_code, registered_on)"
+            "CREATE TEMPORARY TABLE import_registration_new AS "
+            "SELECT s.* FROM import_registration_ids s "
+            "WHERE s.person_id IS NOT NULL AND s.dwelling_id IS NOT NULL "
+            f"AND NOT EXISTS (SELECT 1 FROM {REGISTRATION} r WHERE r.person_id = s.person_id "
+            "AND r.dwelling_id = s.dwelling_id AND r.registered_on = s.registered_on) "
+            "AND s.idx IN (SELECT MIN(idx) FROM import_registration_ids "
+            "GROUP BY person_id, dwelling_id, registered_on)"
         )
         self.analyze("import_registration_new")
         permanent = RegistrationKind.PERMANENT.value

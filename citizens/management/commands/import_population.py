@@ -1,3 +1,4 @@
+import argparse
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -14,12 +15,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+        parser.add_argument(
+            "--bulk",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help=(
+                "PostgreSQL: drop the register's secondary indexes and foreign keys for the load and build them "
+                "again before commit (faster for a large file; locks persons, dwellings, ownerships and "
+                "registrations against all reads until the import ends). Default: only when those tables are "
+                "empty."
+            ),
+        )
 
-    def handle(self, *args, file: Path, no_progress: bool = False, **options):
+    def handle(self, *args, file: Path, no_progress: bool = False, bulk: bool | None = None, **options):
         if not file.is_file():
             raise CommandError(f"{file}: cannot read the file (no such file).")
         try:
-            summary = population_import_file(path=file, progress=None if no_progress else self.stderr._out)
+            summary = population_import_file(
+                path=file, progress=None if no_progress else self.stderr._out, bulk=bulk
+            )
         except OSError as exc:
             raise CommandError(f"{file}: cannot read the file ({exc.strerror}).") from exc
         except (PopulationFileError, UnicodeDecodeError) as exc:
