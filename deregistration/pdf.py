@@ -224,8 +224,11 @@ class SlipData:
 # corrupted GLib's heap ("corrupted double-linked list") and once stalled for minutes in Pango's line breaking.
 # So a process renders one document at a time; the one FontConfiguration (and the stylesheet registered in it)
 # is made and used only while holding this lock, and anything else in the process that calls WeasyPrint (the
-# bench's bare page) holds it too (``render_lock()``). With a task broker the slips are rendered by Celery's
-# prefork worker processes, out of the request (deregistration/tasks.py); without one, in the request, here.
+# bench's bare page) holds it too (``render_lock()``). The slip's canvas drawing (ReportLab) holds the same lock:
+# ReportLab keeps process-wide state (the registered fonts, each font file's read cursor), and being pure Python
+# it would take turns under the GIL anyway, so one slip at a time costs no throughput and rules out any race.
+# With a task broker the slips are rendered by Celery's prefork worker processes, out of the request
+# (deregistration/tasks.py); without one, in the request, here.
 _render_lock = threading.Lock()
 _font_config: FontConfiguration | None = None
 _font_stylesheet: CSS | None = None
@@ -368,12 +371,14 @@ def _collector_paused() -> Iterator[None]:
 
 def render_slip_pdf(data: SlipData, *, pdf_variant: str | None = PDF_VARIANT) -> bytes:
     """Render the departure slip to an A4 PDF (PDF/A-3u by default, or plain PDF with ``pdf_variant=None``),
-    not yet sealed. Drawn on a PDF canvas (deregistration/slip_form.py); safe to call from several threads."""
+    not yet sealed. Drawn on a PDF canvas (deregistration/slip_form.py); safe to call from several threads, which
+    take turns (``_render_lock``: one render at a time in a process)."""
     from .slip_form import draw_slip
 
     if pdf_variant not in (None, PDF_VARIANT):
         raise ValueError(f"the slip is PDF/A-3u ({PDF_VARIANT!r}) or plain PDF (None), not {pdf_variant!r}")
-    return draw_slip(data, pdf_a=pdf_variant is not None)
+    with _render_lock:
+        return draw_slip(data, pdf_a=pdf_variant is not None)
 
 
 # --- The issuer's seal ----------------------------------------------------------------------------------

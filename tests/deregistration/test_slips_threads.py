@@ -1,7 +1,8 @@
 """Slips from several threads at once (the production server runs threaded workers) and from several processes
-(gunicorn and the Celery prefork pool fork their workers): slips are drawn side by side, the one step that shares
-state between them (ReportLab writing a font's subsets from the shared font file) is never entered by two
-threads at a time in one process, and every PDF comes out whole, readable and sealed."""
+(gunicorn and the Celery prefork pool fork their workers): threads take turns, one slip drawn at a time in a
+process (pdf._render_lock; ReportLab is pure Python, so the GIL would have them take turns anyway), the step that
+shares state between documents (ReportLab writing a font's subsets from the shared font file) is never entered by
+two threads at once, and every PDF comes out whole, readable and sealed."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def count_font_writes(monkeypatch) -> dict[str, int]:
 
     original_write, original_draw = TTFont.addObjects, slip_form.draw_slip
     guard = threading.Lock()
-    state = {"inside": 0, "most": 0, "writes": 0, "slips": 0}
+    state = {"inside": 0, "most": 0, "writes": 0, "slips": 0, "drawing": 0, "most_drawing": 0}
 
     def counted_write(self, doc):
         with guard:
@@ -53,7 +54,14 @@ def count_font_writes(monkeypatch) -> dict[str, int]:
     def counted_draw(*args, **kwargs):
         with guard:
             state["slips"] += 1
-        return original_draw(*args, **kwargs)
+            state["drawing"] += 1
+            state["most_drawing"] = max(state["most_drawing"], state["drawing"])
+        try:
+            time.sleep(0.005)
+            return original_draw(*args, **kwargs)
+        finally:
+            with guard:
+                state["drawing"] -= 1
 
     monkeypatch.setattr(TTFont, "addObjects", counted_write)
     monkeypatch.setattr(slip_form, "draw_slip", counted_draw)
@@ -97,16 +105,17 @@ def test_slips_rendered_from_several_threads_are_each_whole(font_writes, seal_fi
     assert font_writes["slips"] == THREADS
     assert font_writes["writes"] == 2 * THREADS  # regular and bold, in each slip
     assert font_writes["most"] == 1  # never two font programs written at once in this process
+    assert font_writes["most_drawing"] == 1  # one slip drawn at a time
     assert_each_whole_and_sealed(slips, documents, seal_files)
 
 
 def render_in_threads_of_a_forked_process(slips):
     """In a child process: render and seal ``slips`` from one thread each, all at once. Returns the documents
-    and the most threads that were writing a font program together in this child."""
+    and the most threads that were writing a font program, or drawing a slip, together in this child."""
     with pytest.MonkeyPatch.context() as patch:
         state = count_font_writes(patch)
         documents = run_at_once(*(partial(render_and_seal, data) for data in slips), timeout=120)
-    return documents, state["most"]
+    return documents, max(state["most"], state["most_drawing"])
 
 
 def test_slips_rendered_in_several_processes_with_threads_are_each_whole(font_writes, seal_files):
