@@ -8,9 +8,10 @@ connection and thread, remembers where each value goes, and at each call runs th
 and builds the model instances (and the ``select_related`` ones) exactly as the ORM's own iterator does.
 
 Only what compiles to the same SQL whatever the values may be precompiled: scalar ``str`` or ``int`` values
-compared as given (``filter(digest=...)``), no ``__in`` lists, no prefetches. Each value is found in the
-compiled parameters by a sentinel that no real value can equal; a shape where a sentinel does not come out as
-one parameter (a value the ORM transforms, an ``__in`` list) is refused when first compiled, not guessed at.
+compared as given (``filter(digest=...)``, once or several times), no ``__in`` lists, no prefetches. Each value
+is found in the compiled parameters by a sentinel that no real value can equal; a shape where a sentinel does not
+come out whole as a parameter (a value the ORM rewrites, an ``__in`` list) is refused when first compiled, not
+guessed at.
 """
 
 from __future__ import annotations
@@ -117,9 +118,15 @@ class Precompiled(Generic[M]):
         sql, params = compiler.as_sql()
         slots = tuple(sentinels.get(p) if isinstance(p, str | int) else None for p in params)
         for name in self._parameters:
-            if slots.count(name) != 1:
+            if name not in slots:
                 raise ValueError(
-                    f"{name}: not one parameter of the compiled SQL; this query cannot be precompiled"
+                    f"{name}: not a parameter of the compiled SQL; this query cannot be precompiled"
+                )
+        for slot, param in zip(slots, params, strict=True):
+            if slot is None and isinstance(param, str) and "\x00precompiled:" in param:
+                # A value the ORM rewrote (``__startswith`` → 'x%'): it cannot be put back at each call.
+                raise ValueError(
+                    "a value is rewritten by the ORM in the compiled SQL; this query cannot be precompiled"
                 )
         klass_info, select = compiler.klass_info, compiler.select
         fields = klass_info["select_fields"]
