@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.db.models.query import ModelIterable, get_related_populators
 
 M = TypeVar("M", bound=Model)
@@ -143,3 +143,33 @@ class Precompiled(Generic[M]):
             compiler=compiler,
             converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
         )
+
+
+class PrecompiledFirstPages(Generic[M]):
+    """The first pages of a list of one shape (``KeysetPagination`` without a cursor), precompiled per ordering
+    and page size; ``build(**values)`` is the list's queryset without its prefetches, ``prefetches()`` makes
+    them afresh for each page (a ``Prefetch`` keeps hints of the rows it last served)."""
+
+    def __init__(
+        self, build: Callable[..., QuerySet[M]], prefetches: Callable[[], list[Any]], **parameters: type
+    ) -> None:
+        self._build = build
+        self._prefetches = prefetches
+        self._parameters = parameters
+        self._shapes: dict[tuple[tuple[str, ...], int], Precompiled[M]] = {}
+        self._lock = threading.Lock()
+
+    def page(self, ordering: tuple[str, ...], limit: int, **values: Any) -> list[M]:
+        """The first ``limit`` rows in this ordering, their prefetches done."""
+        key = (tuple(ordering), limit)
+        precompiled = self._shapes.get(key)
+        if precompiled is None:
+            with self._lock:  # one Precompiled per shape; page sizes are bounded (max_page_size)
+                precompiled = self._shapes.setdefault(
+                    key,
+                    Precompiled(lambda **v: self._build(**v).order_by(*key[0])[: key[1]], **self._parameters),
+                )
+        rows = precompiled(**values)
+        if rows:
+            prefetch_related_objects(rows, *self._prefetches())
+        return rows
