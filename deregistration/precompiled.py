@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.db import connections
-from django.db.models import Model, QuerySet, prefetch_related_objects
+from django.db.models import Model, Prefetch, QuerySet, prefetch_related_objects
+from django.db.models.constants import LOOKUP_SEP
+from django.db.models.fields.related_descriptors import ReverseManyToOneDescriptor
 from django.db.models.query import ModelIterable, get_related_populators
 
 M = TypeVar("M", bound=Model)
@@ -148,7 +150,8 @@ class Precompiled(Generic[M]):
 class PrecompiledFirstPages(Generic[M]):
     """The first pages of a list of one shape (``KeysetPagination`` without a cursor), precompiled per ordering
     and page size; ``build(**values)`` is the list's queryset without its prefetches, ``prefetches()`` makes
-    them afresh for each page (a ``Prefetch`` keeps hints of the rows it last served)."""
+    them afresh for each page (a ``Prefetch`` keeps hints of the rows it last served). The prefetches of reverse
+    foreign keys are precompiled too, per number of rows on the page (``application_id IN (%s, ...)``)."""
 
     def __init__(
         self, build: Callable[..., QuerySet[M]], prefetches: Callable[[], list[Any]], **parameters: type
@@ -157,6 +160,7 @@ class PrecompiledFirstPages(Generic[M]):
         self._prefetches = prefetches
         self._parameters = parameters
         self._shapes: dict[tuple[tuple[str, ...], int], Precompiled[M]] = {}
+        self._related: dict[tuple[str, int], Precompiled[Any]] = {}
         self._lock = threading.Lock()
 
     def page(self, ordering: tuple[str, ...], limit: int, **values: Any) -> list[M]:
@@ -171,5 +175,47 @@ class PrecompiledFirstPages(Generic[M]):
                 )
         rows = precompiled(**values)
         if rows:
-            prefetch_related_objects(rows, *self._prefetches())
+            for lookup in self._prefetches():
+                self._prefetch(rows, lookup)
         return rows
+
+    def _prefetch(self, rows: list[M], lookup: Prefetch) -> None:
+        """What ``prefetch_related_objects`` does for a reverse foreign key (``Prefetch("subjects", queryset=...)``),
+        with the related rows' query precompiled for this many rows; any other lookup is left to Django."""
+        model = type(rows[0])
+        descriptor = getattr(model, lookup.prefetch_through, None)
+        if (
+            not isinstance(descriptor, ReverseManyToOneDescriptor)
+            or lookup.queryset is None
+            or lookup.to_attr
+            or LOOKUP_SEP in lookup.prefetch_through
+        ):
+            prefetch_related_objects(rows, lookup)
+            return
+        field, accessor = descriptor.field, lookup.prefetch_through
+        key = (accessor, len(rows))
+        precompiled = self._related.get(key)
+        if precompiled is None:
+            names = [f"pk{i}" for i in range(len(rows))]
+
+            def build(**pks: int) -> QuerySet:
+                fresh = next(p for p in self._prefetches() if p.prefetch_through == accessor)
+                return fresh.queryset.filter(**{f"{field.attname}__in": [pks[name] for name in names]})
+
+            with self._lock:
+                precompiled = self._related.setdefault(key, Precompiled(build, **dict.fromkeys(names, int)))
+        related = precompiled(**{f"pk{i}": row.pk for i, row in enumerate(rows)})
+        by_parent: dict[Any, list[Model]] = {}
+        for obj in related:
+            by_parent.setdefault(getattr(obj, field.attname), []).append(obj)
+        cache_name = field.remote_field.cache_name
+        for row in rows:
+            found = by_parent.get(row.pk, [])
+            for obj in found:
+                field.set_cached_value(
+                    obj, row
+                )  # each related row knows its parent, as Django's prefetch does
+            queryset = getattr(row, accessor)._apply_rel_filters(lookup.queryset)
+            queryset._result_cache = found
+            queryset._prefetch_done = True
+            row.__dict__.setdefault("_prefetched_objects_cache", {})[cache_name] = queryset

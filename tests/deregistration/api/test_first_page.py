@@ -31,6 +31,7 @@ def _pages(client, url):
 @pytest.mark.parametrize(("cases", "page_size"), [(0, 2), (1, 2), (5, 2), (4, 2), (3, 20)])
 def test_the_same_pages_as_drf_gives(operator, monkeypatch, cases, page_size):
     monkeypatch.setattr(selectors._first_pages_of_applicant, "_shapes", {})
+    monkeypatch.setattr(selectors._first_pages_of_applicant, "_related", {})
     owner = PersonFactory()
     for i in range(cases):
         walk_in(operator, new_home(owner=owner), complete=i % 2 == 0)
@@ -39,6 +40,9 @@ def test_the_same_pages_as_drf_gives(operator, monkeypatch, cases, page_size):
     precompiled = _pages(client, url)
     # The view's ordering, and one row more than the page: served by the precompiled first pages.
     assert (("-submitted_at", "-id"), page_size + 1) in selectors._first_pages_of_applicant._shapes
+    if cases:  # and its subjects and consents, by a query precompiled for the rows of the first page
+        rows = min(cases, page_size + 1)  # the row after the page too, as DRF's query fetches it
+        assert {("subjects", rows), ("consents", rows)} <= set(selectors._first_pages_of_applicant._related)
     monkeypatch.setattr(KeysetPagination, "paginate_queryset", CursorPagination.paginate_queryset)
     assert _pages(client, url) == precompiled
     assert sum(len(p["results"]) for p in precompiled) == cases
