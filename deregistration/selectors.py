@@ -341,7 +341,15 @@ def dwellings_owned(*, actor: Any) -> Any:
     person_id = _person_id(actor)
     if person_id is None:
         return Dwelling.objects.none()
-    return register.dwellings_owned_by(person=actor.person)
+    queryset = register.dwellings_owned_by(person=actor.person)
+    # The cabinet's list of them (``GET /api/v1/dwellings/``): its first page precompiled.
+    queryset.precompiled_first_page = partial(_first_pages_of_owner.page, person_id=person_id)
+    return queryset
+
+
+_first_pages_of_owner = PrecompiledFirstPages(
+    register.owned_dwellings, register.dwelling_prefetches, person_id=int
+)
 
 
 def dwelling_owned(*, actor: Any, address_code: str) -> Dwelling:

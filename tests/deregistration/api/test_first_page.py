@@ -82,3 +82,19 @@ def test_another_citizens_cases_are_never_on_the_page(operator):
     assert len(numbers[mine]) == 1
     assert len(numbers[theirs]) == 1
     assert numbers[mine] != numbers[theirs]
+
+
+@pytest.mark.parametrize(("dwellings", "page_size"), [(0, 2), (1, 2), (3, 2), (4, 2)])
+def test_the_dwellings_pages_are_those_drf_gives(monkeypatch, dwellings, page_size):
+    monkeypatch.setattr(selectors._first_pages_of_owner, "_shapes", {})
+    owner = PersonFactory()
+    for _ in range(dwellings):
+        new_home(owner=owner, co_owned=True)
+    client = client_for(citizen_account(owner))
+    url = f"{API}/dwellings/?page_size={page_size}"
+    precompiled = _pages(client, url)
+    assert ((("address_code",), page_size + 1)) in selectors._first_pages_of_owner._shapes
+    monkeypatch.setattr(KeysetPagination, "paginate_queryset", CursorPagination.paginate_queryset)
+    assert _pages(client, url) == precompiled
+    assert sum(len(p["results"]) for p in precompiled) == dwellings
+    assert all(len(d["owners"]) == 2 and d["residents"] for p in precompiled for d in p["results"])
