@@ -89,7 +89,14 @@ def applications_visible_to(
 ) -> QuerySet[Application]:
     """Staff see every case; a citizen sees the cases they applied for. ``iin`` matches the applicant or a
     subject; ``slip_status`` (e.g. ``failed``: slips for staff to issue again) any subject's slip."""
-    queryset = _applications()
+    return _visible(
+        _applications(), actor=actor, status=status, case_type=case_type, iin=iin, slip_status=slip_status
+    )
+
+
+def _visible(
+    queryset: QuerySet[Application], *, actor: Any, status: str, case_type: str, iin: str, slip_status: str
+) -> QuerySet[Application]:
     if status:
         queryset = queryset.filter(status=status)
     if case_type:
@@ -148,16 +155,18 @@ def applications_list(*, actor: Any, **filters: str) -> QuerySet[Application]:
     every due case is refused first then, as before."""
     if filters.get("status") in (Status.AWAITING_CONSENT, Status.REJECTED):
         _lapse_due_consents()
-    queryset = _listed(applications_visible_to(actor=actor, **filters)).prefetch_related(*_list_prefetches())
+    wanted = {"status": "", "case_type": "", "iin": "", "slip_status": "", **filters}
+    queryset = _visible(_listed(), actor=actor, **wanted).prefetch_related(*_list_prefetches())
     if not any(filters.values()) and role_of(actor) == Role.CITIZEN:
         # The cabinet's list (a citizen's own cases, unfiltered): its first page precompiled.
         queryset.precompiled_first_page = partial(_first_pages_of_applicant.page, person_id=actor.person.pk)
     return queryset
 
 
-def _listed(queryset: QuerySet[Application]) -> QuerySet[Application]:
-    # A list shows no signed document (kilobytes of XML each) and no register record: neither is read.
-    return queryset.defer("signed_request").prefetch_related(None)
+def _listed() -> QuerySet[Application]:
+    """The cases as a list shows them, without prefetches (``_list_prefetches``): no signed document (kilobytes of
+    XML each) and no register record are read."""
+    return Application.objects.select_related("applicant", "dwelling").defer("signed_request")
 
 
 def _list_prefetches() -> list[Prefetch]:
@@ -174,7 +183,7 @@ def _list_prefetches() -> list[Prefetch]:
 
 
 _first_pages_of_applicant = PrecompiledFirstPages(
-    lambda person_id: _listed(_of_applicant(_applications(), person_id)),
+    lambda person_id: _of_applicant(_listed(), person_id),
     _list_prefetches,
     person_id=int,
 )
