@@ -62,25 +62,35 @@ def active_registration(*, person: Person, dwelling: Dwelling, kind: str) -> Reg
 
 def dwellings_owned_by(*, person: Person) -> QuerySet[Dwelling]:
     """The dwellings the person owns now, each with its current ownerships and active registrations prefetched."""
+    return owned_dwellings(person.pk).prefetch_related(*dwelling_prefetches())
+
+
+def owned_dwellings(person_id: int) -> QuerySet[Dwelling]:
+    """The dwellings the person owns now, without their prefetches (``dwelling_prefetches``)."""
     return (
-        Dwelling.objects.filter(ownerships__person=person, ownerships__until__isnull=True)
-        .prefetch_related(
-            Prefetch(
-                "ownerships",
-                queryset=Ownership.objects.filter(until__isnull=True).select_related("person"),
-                to_attr="current_ownerships",
-            ),
-            Prefetch(
-                "registrations",
-                queryset=Registration.objects.active()
-                .select_related("person")
-                .order_by("person__last_name", "person__first_name"),
-                to_attr="active_registrations",
-            ),
-        )
+        Dwelling.objects.filter(ownerships__person_id=person_id, ownerships__until__isnull=True)
         .order_by("address_code")
         .distinct()
     )
+
+
+def dwelling_prefetches() -> list[Prefetch]:
+    """A dwelling's current ownerships and active registrations, as ``current_ownerships`` and
+    ``active_registrations``."""
+    return [
+        Prefetch(
+            "ownerships",
+            queryset=Ownership.objects.filter(until__isnull=True).select_related("person"),
+            to_attr="current_ownerships",
+        ),
+        Prefetch(
+            "registrations",
+            queryset=Registration.objects.active()
+            .select_related("person")
+            .order_by("person__last_name", "person__first_name"),
+            to_attr="active_registrations",
+        ),
+    ]
 
 
 def audit_reads_of(*, person: Person) -> QuerySet[AuditEvent]:

