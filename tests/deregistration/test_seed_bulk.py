@@ -69,7 +69,6 @@ def test_seed_bulk_loads_a_consistent_population(settings):
 
 
 @pytest.mark.postgres
-@pytest.mark.postgres
 def test_seed_bulk_gives_each_case_and_subject_its_history(settings):
     """As the services leave it: ``+`` when submitted, ``~`` with the outcome once decided; open cases one row."""
     seed(settings, 400)
@@ -90,6 +89,7 @@ def test_seed_bulk_gives_each_case_and_subject_its_history(settings):
         assert subject.history.latest().registry_record_id == subject.registry_record_id
 
 
+@pytest.mark.postgres
 def test_a_second_run_adds_as_many_again_and_new_rows_get_fresh_ids(settings):
     seed(settings, 120)
     seed(settings, 120)
