@@ -30,7 +30,7 @@ from ..constants import (
     SubjectOutcome,
 )
 from ..errors import Conflict, NotAllowed
-from ..models import Application
+from ..models import Application, ApplicationSubject
 from ..notifications import notify
 from ..register_chain import registry_record_append
 from ..roles import role_of
@@ -114,6 +114,18 @@ def _complete_locked(*, actor: Any, application_id: int) -> Application:
     if application.status == Status.AWAITING_CONSENT:
         raise Conflict(rules.AWAITING_CONSENT, _("This case is waiting for the co-owners' consent."))
     subjects = list(application.subjects.select_related("person").order_by("position"))
+    return _deregister_subjects(actor=actor, application=application, subjects=subjects)
+
+
+def _deregister_subjects(
+    *, actor: Any, application: Application, subjects: list[ApplicationSubject]
+) -> Application:
+    """The completion itself, on a submitted case whose row the caller's transaction holds: lock the subjects'
+    registrations, end them, write their register records, tell the people concerned.
+
+    ``application`` comes with its applicant (and the applicant's account) and dwelling loaded, ``subjects``
+    with their persons, in order. Conflict ``already_deregistered`` is raised before anything is written, so
+    the caller's transaction stays usable for the refusal that follows it (``complete_stored``)."""
     locked = registrations_lock_active(registration_ids=[s.registration_id for s in subjects])
     for subject in subjects:
         if locked[subject.registration_id].ended_on is not None:
@@ -211,6 +223,31 @@ def _complete_automatically(application: Application) -> Application:
                     comment=conflict.message,
                 )
         application.refresh_from_db()
+        return application
+
+
+def complete_stored(*, application: Application, subjects: list[ApplicationSubject]) -> Application:
+    """The portal's own completion of a case stored a moment ago in the caller's transaction
+    (``application_submit``): the same completion as the operators' (``_deregister_subjects``), without a
+    second transaction and without reading back the rows just written. The case's row is held by its own
+    INSERT until the commit, so no one else can act on it meanwhile; a crash before the commit leaves neither
+    the case nor its nonce, and the same signed request can be sent again.
+
+    If a subject's registration ended since the checks (another case deregistered them first), the case is
+    refused with that reason in the same transaction, as ``_complete_automatically`` does. The caller issues
+    the slips after the commit (``_issue_slips``)."""
+    try:
+        return _deregister_subjects(actor=None, application=application, subjects=subjects)
+    except Conflict as conflict:
+        if conflict.code != rules.ALREADY_DEREGISTERED:
+            raise
+        _reject_locked(
+            application=application,
+            actor=None,
+            ground=RefusalGround.REQUIREMENTS_NOT_MET,
+            reason_code=rules.NOT_REGISTERED_HERE,
+            comment=conflict.message,
+        )
         return application
 
 

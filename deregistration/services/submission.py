@@ -41,8 +41,8 @@ from ..models import (
 )
 from ..notifications import notify
 from ..roles import role_of
-from .common import SubmitResult, _account_of, _history_user, _invalid, _new_number
-from .completion import _complete_automatically
+from .common import SubmitResult, _account_of, _history_user, _invalid, _new_number, _prefetched
+from .completion import _issue_slips, complete_stored
 from .documents import (
     CounterConsent,
     _check_counter_consents,
@@ -461,25 +461,38 @@ def application_submit(
     if errors:
         raise _invalid(errors)
 
+    stored = False
     try:
-        application = _store_application(
-            actor=actor,
-            case_type=case_type,
-            channel=channel,
-            applicant=applicant,
-            dwelling=dwelling,
-            subjects=subject_persons,
-            registrations=registrations,
-            documents=parsed_documents,
-            co_owners=co_owners,
-            counter_consents=counter_consents,
-            signed=signed,
-            signed_request=payload["signed_request"] or "",
-            issue_slip=issue_slip,
-            idempotency_key=idempotency_key,
-            fingerprint=fingerprint,
-        )
+        with transaction.atomic():
+            application, subject_rows = _store_application(
+                actor=actor,
+                case_type=case_type,
+                channel=channel,
+                applicant=applicant,
+                dwelling=dwelling,
+                subjects=subject_persons,
+                registrations=registrations,
+                documents=parsed_documents,
+                co_owners=co_owners,
+                counter_consents=counter_consents,
+                signed=signed,
+                signed_request=payload["signed_request"] or "",
+                issue_slip=issue_slip,
+                idempotency_key=idempotency_key,
+                fingerprint=fingerprint,
+            )
+            stored = True
+            if application.channel == Channel.PORTAL and application.status == Status.SUBMITTED:
+                # A portal case that needs no consent is completed at once, in the transaction that stores it:
+                # one commit, the case never seen half done, and a crash leaves no trace (nor its nonce).
+                application = complete_stored(application=application, subjects=subject_rows)
     except IntegrityError as exc:
+        if stored:
+            # The register's unique index caught a race the row locks could not (SQLite has none): nothing of
+            # the case was kept, so the same signed request can be sent again.
+            raise Conflict(
+                rules.ALREADY_DEREGISTERED, _("A person of this case has already been deregistered.")
+            ) from exc
         # Two submissions raced: the same idempotency key (the first one wins and is returned) or the same nonce.
         if idempotency_key:
             existing = _idempotent_replay(actor=actor, key=idempotency_key, fingerprint=fingerprint)
@@ -488,10 +501,15 @@ def application_submit(
         raise Conflict(
             eds.NONCE_REPLAYED, _("This signed request has already been used."), field="signed_request"
         ) from exc
-
-    if application.channel == Channel.PORTAL and application.status == Status.SUBMITTED:
-        application = _complete_automatically(application)
-    return SubmitResult(application, created=True)
+    _issue_slips(actor=None, application=application)
+    # A case completed here carries in memory all that its answer shows (its subjects with their persons and
+    # register records, no consents, no slip: slips are made after the commit and read back by the door).
+    loaded = application.status == Status.COMPLETED and not application.issue_slip
+    if loaded:
+        for subject in subject_rows:
+            ApplicationSubject.slip.related.set_cached_value(subject, None)  # no slip: none was asked for
+        _prefetched(application, subjects=subject_rows, consents=[])
+    return SubmitResult(application, created=True, loaded=loaded)
 
 
 def _idempotent_replay(*, actor: Any, key: str, fingerprint: str) -> Application | None:
@@ -507,7 +525,6 @@ def _idempotent_replay(*, actor: Any, key: str, fingerprint: str) -> Application
     return existing
 
 
-@transaction.atomic
 def _store_application(
     *,
     actor: Any,
@@ -525,7 +542,9 @@ def _store_application(
     issue_slip: bool,
     idempotency_key: str,
     fingerprint: str,
-) -> Application:
+) -> tuple[Application, list[ApplicationSubject]]:
+    """Store the case, its subjects (in order, with their persons), documents and consents, inside the
+    caller's transaction; returns the case and its subjects."""
     now = timezone.now()
     if signed is not None:
         # A replayed nonce breaks the unique index: the IntegrityError leaves this transaction whole (the caller
@@ -552,10 +571,12 @@ def _store_application(
     )
     _history_user(application, actor)
     application.save()
-    for position, person in enumerate(subjects):
+    subject_rows = [
         ApplicationSubject.objects.create(
             application=application, person=person, registration=registrations[person.iin], position=position
         )
+        for position, person in enumerate(subjects)
+    ]
     for doc in documents:
         doc.application = application
     ApplicationDocument.objects.bulk_create(documents)
@@ -595,7 +616,7 @@ def _store_application(
     audit_log(
         actor=actor, action="application.submit", target=application, channel=channel, case_type=case_type
     )
-    return application
+    return application, subject_rows
 
 
 def _local(moment: dt.datetime | None) -> str:
