@@ -50,6 +50,26 @@ def active_registrations_at(*, dwelling: Dwelling) -> QuerySet[Registration]:
     )
 
 
+def active_registrations_by_iin(
+    *, dwelling: Dwelling, iins: Iterable[str], kind: str
+) -> dict[str, Registration]:
+    """The active registrations of ``kind`` at the dwelling of the persons with these IINs, by IIN, each with
+    its person: one query answers "who of them is registered here" where ``persons_by_iin`` and an
+    ``active_registration`` per person took one each. Of several, the latest, as ``active_registration``."""
+    wanted = [
+        iin for iin in iins if isinstance(iin, str) and len(iin) == 12 and iin.isascii() and iin.isdigit()
+    ]
+    if not wanted:
+        return {}
+    rows = (
+        Registration.objects.active()
+        .filter(dwelling=dwelling, kind=kind, person__iin__in=wanted)
+        .select_related("person")
+        .order_by("registered_on", "id")
+    )
+    return {r.person.iin: r for r in rows}  # in date order: the latest one stays
+
+
 def active_registration(*, person: Person, dwelling: Dwelling, kind: str) -> Registration | None:
     """The person's active registration of ``kind`` (permanent or temporary) at the dwelling, or None."""
     return (

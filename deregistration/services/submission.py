@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from citizens import selectors as register
 from citizens.audit import audit_log
 from citizens.iin import iin_error
-from citizens.models import Dwelling, Person
+from citizens.models import Dwelling, Person, Registration
 
 from .. import eds, rules, selectors
 from ..constants import (
@@ -119,9 +119,10 @@ def _look_up(
     subjects: list[str],
     masked: bool,
     known_applicant: Person | None = None,
-) -> tuple[Person, Dwelling, dict[str, Person], list[Person]]:
+) -> tuple[Person, Dwelling, dict[str, Person], list[Person], dict[str, Registration] | None]:
     """The applicant, the dwelling, the named persons and the dwelling's current owners from the register
     (ValidationError otherwise). ``known_applicant``: the citizen's own person, already loaded with the account.
+    Last, for a citizen, the named persons' active registrations at the dwelling (None: not read yet).
 
     ``masked`` (a citizen): one answer for an address code nobody has and for a dwelling the citizen does not
     own, given before anything about the persons named; an IIN nobody holds is left for ``_check_case`` to
@@ -153,7 +154,14 @@ def _look_up(
                     ]
                 }
             )
-        return applicant, dwelling, register.persons_by_iin(iins=subjects), owners
+        if case_type == CaseType.EMIGRATION:  # not on the portal; its age rules need every person named
+            return applicant, dwelling, register.persons_by_iin(iins=subjects), owners, None
+        # A citizen is told only "not registered here" of anyone else: the persons registered here are all
+        # the rules need, read with their registrations in one query.
+        registrations = register.active_registrations_by_iin(
+            dwelling=dwelling, iins=subjects, kind=rules.ENDED_REGISTRATION_KIND
+        )
+        return applicant, dwelling, {iin: r.person for iin, r in registrations.items()}, owners, registrations
     errors: dict[str, list[ValidationError]] = {}
     persons = register.persons_by_iin(iins=subjects)
     if applicant is None:
@@ -181,7 +189,7 @@ def _look_up(
                 ]
             }
         )
-    return applicant, dwelling, persons, owners
+    return applicant, dwelling, persons, owners, None
 
 
 def not_registered_here(iin: str) -> ValidationError:
@@ -206,9 +214,11 @@ def _check_case(
     persons: dict[str, Person],
     today: dt.date,
     errors: dict[str, list[ValidationError]],
+    known_registrations: dict[str, Registration] | None = None,
 ) -> dict[str, Any]:
     """The rules of each kind of case that need the register; returns the active permanent registration of
-    each subject registered here (an IIN the register does not hold is "not registered here")."""
+    each subject registered here (an IIN the register does not hold is "not registered here").
+    ``known_registrations``: those registrations, already read with the persons (``_look_up``)."""
     if case_type == CaseType.EMIGRATION and rules.emigration_leaver_problem(
         applicant_age=applicant.age_on(today)
     ):
@@ -242,11 +252,14 @@ def _check_case(
                 )
             )
             continue
-        registration = (
-            register.active_registration(person=person, dwelling=dwelling, kind=rules.ENDED_REGISTRATION_KIND)
-            if person is not None
-            else None
-        )
+        if person is None:
+            registration = None
+        elif known_registrations is not None:
+            registration = known_registrations.get(iin)
+        else:
+            registration = register.active_registration(
+                person=person, dwelling=dwelling, kind=rules.ENDED_REGISTRATION_KIND
+            )
         if registration is None:
             errors.setdefault(field, []).append(not_registered_here(iin))
             continue
@@ -411,7 +424,7 @@ def application_submit(
 
     # 3. The register: who and where. A citizen learns only what concerns a dwelling they own.
     masked = role == Role.CITIZEN
-    applicant, dwelling, persons, owners = _look_up(
+    applicant, dwelling, persons, owners, known_registrations = _look_up(
         case_type=case_type,
         applicant_iin=applicant_iin,
         address_code=address_code,
@@ -430,6 +443,7 @@ def application_submit(
         persons=persons,
         today=today,
         errors=errors,
+        known_registrations=known_registrations,
     )
     # A citizen's channel is judged on the people registered at their own dwelling only: the category of
     # someone registered elsewhere is none of their business (they are "not registered here").
