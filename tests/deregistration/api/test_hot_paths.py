@@ -2,12 +2,14 @@
 the rules (a lapsed consent window is never shown as waiting; every download is audited)."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
 from citizens.models import AuditEvent
 from deregistration.constants import Status
@@ -44,6 +46,34 @@ def test_a_portal_case_takes_a_fixed_number_of_statements(sign_request_for):
     # The applicant is the citizen's own person, read with the token; the owners are read once.
     assert len(statements(queries, 'SELECT "citizens_ownership"')) == 1
     assert not statements(queries, 'SELECT 1 AS "a" FROM "citizens_person"')
+
+
+@pytest.mark.parametrize("text", ["<a>\ud800</a>", "\udfff", "ok \U0001f600 \udc00 after"])
+def test_a_signed_document_with_a_lone_surrogate_is_refused_as_drf_refuses_it(text):
+    from rest_framework.fields import CharField
+
+    from deregistration.api.serializers import SignedDocumentField
+
+    ours, drfs = SignedDocumentField(), CharField()
+    with pytest.raises(ValidationError) as ours_refused:
+        ours.run_validation(text)
+    with pytest.raises(ValidationError) as drf_refused:
+        drfs.run_validation(text)
+    assert ours_refused.value.detail == drf_refused.value.detail
+    assert ours_refused.value.get_codes() == ["surrogate_characters_not_allowed"]
+    assert ours.run_validation(" <a>\U0001f600</a>\n") == " <a>\U0001f600</a>\n"  # kept as posted
+
+
+def test_a_portal_case_with_a_lone_surrogate_in_its_signed_request_is_a_400(sign_request_for):
+    home = new_home()
+    client = client_for(citizen_account(home.owner))
+    body = portal_body(sign_request_for, home)
+    body["signed_request"] = body["signed_request"].replace("</", "\ud800</", 1)
+    # As a client would send it: JSON escapes it as \\ud800 (json.dumps keeps to ASCII).
+    response = client.post(f"{API}/applications/", json.dumps(body), content_type="application/json")
+    assert response.status_code == 400
+    assert "surrogate_characters_not_allowed" in response.content.decode()
+    assert not Application.objects.exists()
 
 
 def test_a_citizens_list_costs_the_same_queries_with_one_case_and_with_twenty(operator):
