@@ -32,6 +32,7 @@ from ..constants import (
     Status,
 )
 from ..errors import Conflict, NotAllowed
+from ..history import history_batched
 from ..models import (
     Application,
     ApplicationDocument,
@@ -477,7 +478,7 @@ def application_submit(
 
     stored = False
     try:
-        with transaction.atomic():
+        with transaction.atomic(), history_batched():
             application, subject_rows = _store_application(
                 actor=actor,
                 case_type=case_type,

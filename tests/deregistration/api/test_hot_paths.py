@@ -21,14 +21,15 @@ from .conftest import API, client_for, new_home, portal_body, walk_in
 pytestmark = pytest.mark.django_db
 
 # The owner's portal case, signed -> completed, no slip: token (with the person), nonce, dwelling, owners,
-# the persons named with their registrations here (one query), open cases; then ONE transaction: nonce, case
-# and its history, subject and its history, audit; the lock of the registration, the registration's end,
-# register record, subject and case with their history, notification, audit. The answer is built from the rows
-# in memory. Inside a test's transaction the case's transaction is a savepoint (2 statements). It was 43 before
-# the hot paths were trimmed, then 33 with the persons and their registrations read apart, the case stored and
-# completed in two transactions and read back for the answer. The register's hash chain adds 2 per record: the
-# lock of its head and the head's move (deregistration.register_chain).
-PORTAL_CASE_STATEMENTS = 25
+# the persons named with their registrations here (one query), open cases; then ONE transaction: nonce, case,
+# subject, audit; the lock of the registration, the registration's end, register record, subject, case,
+# notification, audit, and the history of the case and of its subject (stored, then completed: one INSERT per
+# history table, deregistration.history). The answer is built from the rows in memory. Inside a test's
+# transaction the case's transaction is a savepoint (2 statements). It was 43 before the hot paths were
+# trimmed, then 33 with the persons and their registrations read apart, the case stored and completed in two
+# transactions, one INSERT per history row and the case read back for the answer. The register's hash chain
+# adds 2 per record: the lock of its head and the head's move (deregistration.register_chain).
+PORTAL_CASE_STATEMENTS = 23
 
 
 def statements(queries, prefix: str) -> list[str]:
@@ -46,6 +47,33 @@ def test_a_portal_case_takes_a_fixed_number_of_statements(sign_request_for):
     # The applicant is the citizen's own person, read with the token; the owners are read once.
     assert len(statements(queries, 'SELECT "citizens_ownership"')) == 1
     assert not statements(queries, 'SELECT 1 AS "a" FROM "citizens_person"')
+    assert len(statements(queries, 'INSERT INTO "deregistration_historical')) == 2
+
+
+def test_a_portal_case_completed_at_once_keeps_its_whole_history(sign_request_for):
+    """Stored, then completed, in one transaction: the history shows both steps, each with its author (the
+    citizen, then the portal itself), as an operator's completion would."""
+    home = new_home()
+    account = citizen_account(home.owner)
+    number = (
+        client_for(account)
+        .post(f"{API}/applications/", portal_body(sign_request_for, home), format="json")
+        .json()["number"]
+    )
+    application = Application.objects.get(number=number)
+    steps = application.history.order_by("history_date", "history_id")
+    assert [(h.history_type, h.status, h.history_user_id) for h in steps] == [
+        ("+", Status.SUBMITTED, account.pk),
+        ("~", Status.COMPLETED, None),
+    ]
+    assert steps[0].deadline_at == application.deadline_at
+    assert steps[1].completed_at == application.completed_at
+    subject = application.subjects.get()
+    subject_steps = subject.history.order_by("history_date", "history_id")
+    assert [(h.history_type, h.outcome, h.registry_record_id, h.history_user_id) for h in subject_steps] == [
+        ("+", "pending", None, account.pk),
+        ("~", "deregistered", subject.registry_record_id, None),
+    ]
 
 
 @pytest.mark.parametrize("text", ["<a>\ud800</a>", "\udfff", "ok \U0001f600 \udc00 after"])
