@@ -33,6 +33,17 @@ def current_ownerships(*, dwelling: Dwelling) -> QuerySet[Ownership]:
     return dwelling.ownerships.filter(until__isnull=True).select_related("person").order_by("person__iin")
 
 
+def current_ownerships_at(*, address_code: str) -> list[Ownership]:
+    """The current ownerships of the dwelling with this address code, each with its dwelling and owner, in
+    the owners' IIN order: one query for "which dwelling" and "who owns it now". Empty for a code nobody has
+    and for a dwelling nobody owns now."""
+    return list(
+        Ownership.objects.filter(dwelling__address_code=address_code, until__isnull=True)
+        .select_related("dwelling", "person")
+        .order_by("person__iin")
+    )
+
+
 def dwelling_current_owners(*, dwelling: Dwelling) -> list[Person]:
     return [o.person for o in current_ownerships(dwelling=dwelling)]
 

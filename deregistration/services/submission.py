@@ -133,16 +133,24 @@ def _look_up(
         applicant: Person | None = known_applicant
     else:
         applicant = register.person_get(iin=applicant_iin)
-    dwelling = register.dwelling_get(address_code=address_code)
     owner_required = case_type in rules.OWNER_CASE_TYPES
-    # One read of the current owners answers both "does the applicant own it" and "who must consent".
-    owners = (
-        register.dwelling_current_owners(dwelling=dwelling)
-        if dwelling is not None
-        and applicant is not None
-        and (owner_required or case_type == CaseType.OWNER_APPLICATION)
-        else []
-    )
+    if masked and owner_required and applicant is not None:
+        # A citizen applies for a dwelling they own: its current ownerships, read with the dwelling and the
+        # owners, answer "which dwelling", "does the applicant own it" and "who must consent" in one query (a
+        # dwelling nobody owns gets the same answer as a code nobody has).
+        ownerships = register.current_ownerships_at(address_code=address_code)
+        dwelling: Dwelling | None = ownerships[0].dwelling if ownerships else None
+        owners = [ownership.person for ownership in ownerships]
+    else:
+        dwelling = register.dwelling_get(address_code=address_code)
+        # One read of the current owners answers both "does the applicant own it" and "who must consent".
+        owners = (
+            register.dwelling_current_owners(dwelling=dwelling)
+            if dwelling is not None
+            and applicant is not None
+            and (owner_required or case_type == CaseType.OWNER_APPLICATION)
+            else []
+        )
     owns = applicant is not None and any(owner.pk == applicant.pk for owner in owners)
     if masked:
         if applicant is None or dwelling is None or (owner_required and not owns):

@@ -20,16 +20,17 @@ from .conftest import API, client_for, new_home, portal_body, walk_in
 
 pytestmark = pytest.mark.django_db
 
-# The owner's portal case, signed -> completed, no slip: token (with the person), nonce, dwelling, owners,
-# the persons named with their registrations here (one query), open cases; then ONE transaction: nonce, case,
-# subject, audit; the lock of the registration, the registration's end, register record, subject, case,
-# notification, audit, and the history of the case and of its subject (stored, then completed: one INSERT per
-# history table, deregistration.history). The answer is built from the rows in memory. Inside a test's
-# transaction the case's transaction is a savepoint (2 statements). It was 43 before the hot paths were
-# trimmed, then 33 with the persons and their registrations read apart, the case stored and completed in two
-# transactions, one INSERT per history row and the case read back for the answer. The register's hash chain
-# adds 2 per record: the lock of its head and the head's move (deregistration.register_chain).
-PORTAL_CASE_STATEMENTS = 23
+# The owner's portal case, signed -> completed, no slip: token (with the person), nonce, the dwelling's current
+# owners with the dwelling (one query), the persons named with their registrations here (one query), open
+# cases; then ONE transaction: nonce, case, subject, audit; the lock of the registration, the registration's
+# end, register record, subject, case, notification, audit, and the history of the case and of its subject
+# (stored, then completed: one INSERT per history table, deregistration.history). The answer is built from
+# the rows in memory. Inside a test's transaction the case's transaction is a savepoint (2 statements). It
+# was 43 before the hot paths were trimmed, then 33 with the dwelling and its owners, and the persons and
+# their registrations, read apart, the case stored and completed in two transactions, one INSERT per history
+# row and the case read back for the answer. The register's hash chain adds 2 per record: the lock of its
+# head and the head's move (deregistration.register_chain).
+PORTAL_CASE_STATEMENTS = 22
 
 
 def statements(queries, prefix: str) -> list[str]:
@@ -44,9 +45,10 @@ def test_a_portal_case_takes_a_fixed_number_of_statements(sign_request_for):
     assert response.status_code == 201
     assert response.json()["status"] == Status.COMPLETED
     assert len(queries.captured_queries) == PORTAL_CASE_STATEMENTS
-    # The applicant is the citizen's own person, read with the token; the owners are read once.
+    # The applicant is the citizen's own person, read with the token; the owners are read once, with the dwelling.
     assert len(statements(queries, 'SELECT "citizens_ownership"')) == 1
     assert not statements(queries, 'SELECT 1 AS "a" FROM "citizens_person"')
+    assert not statements(queries, 'SELECT "citizens_dwelling"')
     assert len(statements(queries, 'INSERT INTO "deregistration_historical')) == 2
 
 
