@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citizens import selectors as register
-from citizens.audit import audit_log
+from citizens.audit import audit_batched, audit_log
 from citizens.iin import iin_error
 from citizens.models import Dwelling, Person, Registration
 
@@ -486,7 +486,7 @@ def application_submit(
 
     stored = False
     try:
-        with transaction.atomic(), history_batched():
+        with transaction.atomic(), history_batched(), audit_batched():
             application, subject_rows = _store_application(
                 actor=actor,
                 case_type=case_type,

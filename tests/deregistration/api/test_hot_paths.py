@@ -22,15 +22,16 @@ pytestmark = pytest.mark.django_db
 
 # The owner's portal case, signed -> completed, no slip: token (with the person), nonce, the dwelling's current
 # owners with the dwelling (one query), the persons named with their registrations here (one query), open
-# cases; then ONE transaction: nonce, case, subject, audit; the lock of the registration, the registration's
-# end, register record, subject, case, notification, audit, and the history of the case and of its subject
-# (stored, then completed: one INSERT per history table, deregistration.history). The answer is built from
+# cases; then ONE transaction: nonce, case, subject; the lock of the registration, the registration's end,
+# register record, subject, case, notification; the history of the case and of its subject (stored, then
+# completed: one INSERT per history table, deregistration.history) and the two audit rows (submitted,
+# completed: one INSERT, citizens.audit.audit_batched). The answer is built from
 # the rows in memory. Inside a test's transaction the case's transaction is a savepoint (2 statements). It
 # was 43 before the hot paths were trimmed, then 33 with the dwelling and its owners, and the persons and
 # their registrations, read apart, the case stored and completed in two transactions, one INSERT per history
-# row and the case read back for the answer. The register's hash chain adds 2 per record: the lock of its
+# or audit row and the case read back for the answer. The register's hash chain adds 2 per record: the lock of its
 # head and the head's move (deregistration.register_chain).
-PORTAL_CASE_STATEMENTS = 22
+PORTAL_CASE_STATEMENTS = 21
 
 
 def statements(queries, prefix: str) -> list[str]:
@@ -50,11 +51,12 @@ def test_a_portal_case_takes_a_fixed_number_of_statements(sign_request_for):
     assert not statements(queries, 'SELECT 1 AS "a" FROM "citizens_person"')
     assert not statements(queries, 'SELECT "citizens_dwelling"')
     assert len(statements(queries, 'INSERT INTO "deregistration_historical')) == 2
+    assert len(statements(queries, 'INSERT INTO "citizens_auditevent"')) == 1
 
 
 def test_a_portal_case_completed_at_once_keeps_its_whole_history(sign_request_for):
-    """Stored, then completed, in one transaction: the history shows both steps, each with its author (the
-    citizen, then the portal itself), as an operator's completion would."""
+    """Stored, then completed, in one transaction: the history and the audit show both steps, each with its
+    author (the citizen, then the portal itself), as an operator's completion would."""
     home = new_home()
     account = citizen_account(home.owner)
     number = (
@@ -76,6 +78,12 @@ def test_a_portal_case_completed_at_once_keeps_its_whole_history(sign_request_fo
         ("+", "pending", None, account.pk),
         ("~", "deregistered", subject.registry_record_id, None),
     ]
+    audit = AuditEvent.objects.filter(object_type="deregistration.application", object_id=str(application.pk))
+    assert [(e.action, e.actor_id) for e in audit.order_by("id")] == [
+        ("application.submit", account.pk),
+        ("application.complete", None),
+    ]
+    assert audit.get(action="application.complete").details == {"subjects": 1}
 
 
 @pytest.mark.parametrize("text", ["<a>\ud800</a>", "\udfff", "ok \U0001f600 \udc00 after"])
