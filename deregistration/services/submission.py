@@ -20,6 +20,7 @@ from citizens import selectors as register
 from citizens.audit import audit_batched, audit_log
 from citizens.iin import iin_error
 from citizens.models import Dwelling, Person, Registration
+from citizens.services import registrations_lock_active
 
 from .. import eds, rules, selectors
 from ..constants import (
@@ -43,7 +44,7 @@ from ..models import (
 from ..notifications import notify
 from ..roles import role_of
 from .common import SubmitResult, _account_of, _history_user, _invalid, _new_number, _prefetched
-from .completion import _issue_slips, complete_stored
+from .completion import _issue_slips, case_locked, complete_stored
 from .documents import (
     CounterConsent,
     _check_counter_consents,
@@ -487,7 +488,7 @@ def application_submit(
     stored = False
     try:
         with transaction.atomic(), history_batched(), audit_batched():
-            application, subject_rows = _store_application(
+            application, subject_rows, locked = _store_application(
                 actor=actor,
                 case_type=case_type,
                 channel=channel,
@@ -505,10 +506,10 @@ def application_submit(
                 fingerprint=fingerprint,
             )
             stored = True
-            if application.channel == Channel.PORTAL and application.status == Status.SUBMITTED:
+            if locked is not None:
                 # A portal case that needs no consent is completed at once, in the transaction that stores it:
                 # one commit, the case never seen half done, and a crash leaves no trace (nor its nonce).
-                application = complete_stored(application=application, subjects=subject_rows)
+                application = complete_stored(application=application, subjects=subject_rows, locked=locked)
     except IntegrityError as exc:
         if stored:
             # The register's unique index caught a race the row locks could not (SQLite has none): nothing of
@@ -565,9 +566,10 @@ def _store_application(
     issue_slip: bool,
     idempotency_key: str,
     fingerprint: str,
-) -> tuple[Application, list[ApplicationSubject]]:
+) -> tuple[Application, list[ApplicationSubject], dict[int, Registration] | None]:
     """Store the case, its subjects (in order, with their persons), documents and consents, inside the
-    caller's transaction; returns the case and its subjects."""
+    caller's transaction; returns the case, its subjects and, for a portal case to be completed at once in
+    the same transaction, its subjects' registrations locked (``registrations_lock_active``), else None."""
     now = timezone.now()
     if signed is not None:
         # A replayed nonce breaks the unique index: the IntegrityError leaves this transaction whole (the caller
@@ -594,6 +596,15 @@ def _store_application(
     )
     _history_user(application, actor)
     application.save()
+    # A portal case completed at once takes the locks of the operators' completion, in their order: the case
+    # with its applicant and dwelling, then the registrations (with their persons), later the register's head.
+    # PostgreSQL checks the new rows' foreign keys at COMMIT (Django makes them DEFERRABLE INITIALLY
+    # DEFERRED), with a KEY SHARE lock on the applicant, the dwelling and each person: held already, they
+    # never make the commit wait for an operator who holds them and waits for the head in turn (a deadlock).
+    locked = None
+    if channel == Channel.PORTAL and not waiting:
+        case_locked(application.pk)
+        locked = registrations_lock_active(registration_ids=[r.pk for r in registrations.values()])
     subject_rows = [
         ApplicationSubject.objects.create(
             application=application, person=person, registration=registrations[person.iin], position=position
@@ -639,7 +650,7 @@ def _store_application(
     audit_log(
         actor=actor, action="application.submit", target=application, channel=channel, case_type=case_type
     )
-    return application, subject_rows
+    return application, subject_rows, locked
 
 
 def _local(moment: dt.datetime | None) -> str:

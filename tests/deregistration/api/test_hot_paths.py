@@ -22,16 +22,17 @@ pytestmark = pytest.mark.django_db
 
 # The owner's portal case, signed -> completed, no slip: token (with the person), nonce, the dwelling's current
 # owners with the dwelling (one query), the persons named with their registrations here (one query), open
-# cases; then ONE transaction: nonce, case, subject; the lock of the registration, the registration's end,
-# register record, subject, case, notification; the history of the case and of its subject (stored, then
-# completed: one INSERT per history table, deregistration.history) and the two audit rows (submitted,
-# completed: one INSERT, citizens.audit.audit_batched). The answer is built from
-# the rows in memory. Inside a test's transaction the case's transaction is a savepoint (2 statements). It
-# was 43 before the hot paths were trimmed, then 33 with the dwelling and its owners, and the persons and
-# their registrations, read apart, the case stored and completed in two transactions, one INSERT per history
-# or audit row and the case read back for the answer. The register's hash chain adds 2 per record: the lock of its
-# head and the head's move (deregistration.register_chain).
-PORTAL_CASE_STATEMENTS = 21
+# cases; then ONE transaction: nonce, case, the lock of the case with its applicant and dwelling, the lock of
+# the registration (the operators' locks, in their order), subject, the registration's end, register record,
+# subject, case, notification; the history of the case and of its subject (stored, then completed: one INSERT
+# per history table, deregistration.history) and the two audit rows (submitted, completed: one INSERT,
+# citizens.audit.audit_batched). The answer is built from the rows in memory. Inside a test's transaction the
+# case's transaction is a savepoint (2 statements). It was 43 before the hot paths were trimmed, then 33 with
+# the dwelling and its owners, and the persons and their registrations, read apart, the case stored and
+# completed in two transactions, one INSERT per history or audit row and the case read back for the answer.
+# The register's hash chain adds 2 per record: the lock of its head and the head's move
+# (deregistration.register_chain).
+PORTAL_CASE_STATEMENTS = 22
 
 
 def statements(queries, prefix: str) -> list[str]:
