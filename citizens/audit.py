@@ -39,14 +39,15 @@ list), in the parents it points to that name persons themselves (a slip's subjec
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import salted_hmac
 
@@ -67,10 +68,37 @@ def audit_log(
     object_id: str | int = "",
     **details: str | int | bool | None,
 ) -> AuditEvent:
-    """Record that ``actor`` did ``action`` to ``target``. Pass primitives only, never names or IINs."""
+    """Record that ``actor`` did ``action`` to ``target``. Pass primitives only, never names or IINs.
+    Inside ``audit_batched()`` the row is written at the end of the block, with the block's other rows."""
     event = _event(actor, action, target, object_type, object_id, details)
-    event.save()
+    batch = _batch.get()
+    if batch is None:
+        event.save()
+    else:
+        batch.append(event)
     return event
+
+
+_batch: contextvars.ContextVar[list[AuditEvent] | None] = contextvars.ContextVar("audit_batch", default=None)
+
+
+@contextlib.contextmanager
+def audit_batched() -> Iterator[None]:
+    """Write the ``audit_log`` rows of the block in ONE insert at its end, in their order, each with the time
+    it was logged; a block that raises writes none (its transaction is rolled back anyway). Inside the
+    transaction of the changes they record only."""
+    if _batch.get() is not None:  # an outer block writes them
+        yield
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit rows are batched inside the transaction of the changes they record")
+    batch: list[AuditEvent] = []
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    AuditEvent.objects.bulk_create(batch)
 
 
 def audit_read(

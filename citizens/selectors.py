@@ -33,6 +33,17 @@ def current_ownerships(*, dwelling: Dwelling) -> QuerySet[Ownership]:
     return dwelling.ownerships.filter(until__isnull=True).select_related("person").order_by("person__iin")
 
 
+def current_ownerships_at(*, address_code: str) -> list[Ownership]:
+    """The current ownerships of the dwelling with this address code, each with its dwelling and owner, in
+    the owners' IIN order: one query for "which dwelling" and "who owns it now". Empty for a code nobody has
+    and for a dwelling nobody owns now."""
+    return list(
+        Ownership.objects.filter(dwelling__address_code=address_code, until__isnull=True)
+        .select_related("dwelling", "person")
+        .order_by("person__iin")
+    )
+
+
 def dwelling_current_owners(*, dwelling: Dwelling) -> list[Person]:
     return [o.person for o in current_ownerships(dwelling=dwelling)]
 
@@ -48,6 +59,26 @@ def active_registrations_at(*, dwelling: Dwelling) -> QuerySet[Registration]:
         .select_related("person")
         .order_by("person__last_name", "person__first_name", "person__iin")
     )
+
+
+def active_registrations_by_iin(
+    *, dwelling: Dwelling, iins: Iterable[str], kind: str
+) -> dict[str, Registration]:
+    """The active registrations of ``kind`` at the dwelling of the persons with these IINs, by IIN, each with
+    its person: one query answers "who of them is registered here" where ``persons_by_iin`` and an
+    ``active_registration`` per person took one each. Of several, the latest, as ``active_registration``."""
+    wanted = [
+        iin for iin in iins if isinstance(iin, str) and len(iin) == 12 and iin.isascii() and iin.isdigit()
+    ]
+    if not wanted:
+        return {}
+    rows = (
+        Registration.objects.active()
+        .filter(dwelling=dwelling, kind=kind, person__iin__in=wanted)
+        .select_related("person")
+        .order_by("registered_on", "id")
+    )
+    return {r.person.iin: r for r in rows}  # in date order: the latest one stays
 
 
 def active_registration(*, person: Person, dwelling: Dwelling, kind: str) -> Registration | None:

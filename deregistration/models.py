@@ -15,7 +15,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from citizens.constants import IdentityDocumentType, RegistrationEndReason
 from citizens.models import Dwelling, Person, Registration
@@ -33,6 +32,7 @@ from .constants import (
     Status,
     SubjectOutcome,
 )
+from .history import BatchedHistoricalRecords
 from .tokens import ApiToken  # noqa: F401  (the API's tokens: a model of this app, kept with their functions)
 
 
@@ -77,7 +77,7 @@ class Application(models.Model):
     request_fingerprint = models.CharField(_("request fingerprint"), max_length=64, blank=True)
     signed_request = models.TextField(_("signed request"), blank=True)
 
-    history = HistoricalRecords(excluded_fields=["signed_request"])
+    history = BatchedHistoricalRecords(excluded_fields=["signed_request"])
 
     class Meta:
         verbose_name = _("application")
@@ -179,7 +179,7 @@ class ApplicationSubject(models.Model):
     slip_error = models.CharField(_("why the slip could not be made"), max_length=40, blank=True)
     slip_attempted_at = models.DateTimeField(_("slip last attempted at"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = BatchedHistoricalRecords()
 
     class Meta:
         verbose_name = _("person to deregister")
@@ -299,7 +299,7 @@ class Consent(models.Model):
         verbose_name=_("recorded by"),
     )
 
-    history = HistoricalRecords(excluded_fields=["signed_document"])
+    history = BatchedHistoricalRecords(excluded_fields=["signed_document"])
 
     class Meta:
         verbose_name = _("co-owner's consent")

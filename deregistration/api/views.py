@@ -349,7 +349,11 @@ class ApplicationListView(ApiView):
             )
         data = parse(ApplicationSubmitSerializer, request.data)
         result = services.application_submit(actor=request.user, idempotency_key=key, **data)
-        application = selectors.applications_visible_to(actor=request.user).get(pk=result.application.pk)
+        application = (
+            result.application
+            if result.loaded  # the case just stored and completed, with what the answer shows
+            else selectors.applications_visible_to(actor=request.user).get(pk=result.application.pk)
+        )
         headers = {"Location": reverse("api:application-detail", args=[application.number])}
         return Response(
             ApplicationSerializer(application).data,

@@ -21,6 +21,9 @@ NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud 
 class SubmitResult:
     application: Application
     created: bool
+    # The application carries everything its answer shows (applicant, dwelling, subjects with their persons,
+    # consents), loaded or just written: the door need not read it again.
+    loaded: bool = False
 
 
 def _new_number(prefix: str, length: int = 6) -> str:
@@ -38,3 +41,14 @@ def _history_user(instance: Any, actor: Any) -> None:
 
 def _invalid(errors: Mapping[str, list[ValidationError]]) -> ValidationError:
     return ValidationError({field: list(items) for field, items in errors.items()})
+
+
+def _prefetched(application: Application, **related: list[Any]) -> None:
+    """Give ``application`` its related rows (``subjects=[…]``, ``consents=[…]``) as a ``prefetch_related``
+    would, from rows already in memory: ``application.subjects.all()`` then reads no database."""
+    cache = application.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in related.items():
+        queryset = getattr(application, name).all()
+        queryset._result_cache = list(rows)
+        queryset._prefetch_done = True
+        cache[name] = queryset

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citizens.audit import audit_log
+from citizens.models import Registration
 from citizens.services import registration_end, registrations_lock_active
 from config.faults import fault_point
 
@@ -30,7 +31,7 @@ from ..constants import (
     SubjectOutcome,
 )
 from ..errors import Conflict, NotAllowed
-from ..models import Application
+from ..models import Application, ApplicationSubject
 from ..notifications import notify
 from ..register_chain import registry_record_append
 from ..roles import role_of
@@ -101,12 +102,20 @@ def application_complete(*, actor: Any, application: Application) -> Application
     return application
 
 
-def _complete_locked(*, actor: Any, application_id: int) -> Application:
-    application = (
+def case_locked(application_id: int) -> Application:
+    """The case, locked with its applicant and its dwelling (``SELECT … FOR UPDATE``), its applicant's account
+    loaded: the first lock any completion takes. Then come the registrations (``registrations_lock_active``)
+    and the register's head; every completion takes them in this order, so none waits for another in a
+    cycle."""
+    return (
         Application.objects.select_for_update(of=("self", "applicant", "dwelling"))
         .select_related("applicant__account", "dwelling")
         .get(pk=application_id)
     )
+
+
+def _complete_locked(*, actor: Any, application_id: int) -> Application:
+    application = case_locked(application_id)
     if application.status == Status.COMPLETED:
         raise Conflict(rules.ALREADY_COMPLETED, _("This case has already been completed."))
     if application.status == Status.REJECTED:
@@ -114,7 +123,25 @@ def _complete_locked(*, actor: Any, application_id: int) -> Application:
     if application.status == Status.AWAITING_CONSENT:
         raise Conflict(rules.AWAITING_CONSENT, _("This case is waiting for the co-owners' consent."))
     subjects = list(application.subjects.select_related("person").order_by("position"))
-    locked = registrations_lock_active(registration_ids=[s.registration_id for s in subjects])
+    return _deregister_subjects(actor=actor, application=application, subjects=subjects)
+
+
+def _deregister_subjects(
+    *,
+    actor: Any,
+    application: Application,
+    subjects: list[ApplicationSubject],
+    locked: dict[int, Registration] | None = None,
+) -> Application:
+    """The completion itself, on a submitted case whose row the caller's transaction holds: lock the subjects'
+    registrations, end them, write their register records, tell the people concerned.
+
+    ``application`` comes with its applicant (and the applicant's account) and dwelling loaded, ``subjects``
+    with their persons, in order. Conflict ``already_deregistered`` is raised before anything is written, so
+    the caller's transaction stays usable for the refusal that follows it (``complete_stored``).
+    ``locked``: the subjects' registrations, locked by the caller already (``registrations_lock_active``)."""
+    if locked is None:
+        locked = registrations_lock_active(registration_ids=[s.registration_id for s in subjects])
     for subject in subjects:
         if locked[subject.registration_id].ended_on is not None:
             raise Conflict(
@@ -211,6 +238,34 @@ def _complete_automatically(application: Application) -> Application:
                     comment=conflict.message,
                 )
         application.refresh_from_db()
+        return application
+
+
+def complete_stored(
+    *, application: Application, subjects: list[ApplicationSubject], locked: dict[int, Registration]
+) -> Application:
+    """The portal's own completion of a case stored a moment ago in the caller's transaction
+    (``application_submit``): the same completion as the operators' (``_deregister_subjects``), without a
+    second transaction and without reading back the rows just written. No one else sees the case before the
+    commit; a crash before it leaves neither the case nor its nonce, and the same signed request can be sent
+    again. ``_store_application`` has taken the operators' locks in their order (``case_locked``, then the
+    registrations: ``locked``).
+
+    If a subject's registration ended since the checks (another case deregistered them first), the case is
+    refused with that reason in the same transaction, as ``_complete_automatically`` does. The caller issues
+    the slips after the commit (``_issue_slips``)."""
+    try:
+        return _deregister_subjects(actor=None, application=application, subjects=subjects, locked=locked)
+    except Conflict as conflict:
+        if conflict.code != rules.ALREADY_DEREGISTERED:
+            raise
+        _reject_locked(
+            application=application,
+            actor=None,
+            ground=RefusalGround.REQUIREMENTS_NOT_MET,
+            reason_code=rules.NOT_REGISTERED_HERE,
+            comment=conflict.message,
+        )
         return application
 
 

@@ -17,9 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from citizens import selectors as register
-from citizens.audit import audit_log
+from citizens.audit import audit_batched, audit_log
 from citizens.iin import iin_error
-from citizens.models import Dwelling, Person
+from citizens.models import Dwelling, Person, Registration
+from citizens.services import registrations_lock_active
 
 from .. import eds, rules, selectors
 from ..constants import (
@@ -32,6 +33,7 @@ from ..constants import (
     Status,
 )
 from ..errors import Conflict, NotAllowed
+from ..history import history_batched
 from ..models import (
     Application,
     ApplicationDocument,
@@ -41,8 +43,8 @@ from ..models import (
 )
 from ..notifications import notify
 from ..roles import role_of
-from .common import SubmitResult, _account_of, _history_user, _invalid, _new_number
-from .completion import _complete_automatically
+from .common import SubmitResult, _account_of, _history_user, _invalid, _new_number, _prefetched
+from .completion import _issue_slips, case_locked, complete_stored
 from .documents import (
     CounterConsent,
     _check_counter_consents,
@@ -119,9 +121,10 @@ def _look_up(
     subjects: list[str],
     masked: bool,
     known_applicant: Person | None = None,
-) -> tuple[Person, Dwelling, dict[str, Person], list[Person]]:
+) -> tuple[Person, Dwelling, dict[str, Person], list[Person], dict[str, Registration] | None]:
     """The applicant, the dwelling, the named persons and the dwelling's current owners from the register
     (ValidationError otherwise). ``known_applicant``: the citizen's own person, already loaded with the account.
+    Last, for a citizen, the named persons' active registrations at the dwelling (None: not read yet).
 
     ``masked`` (a citizen): one answer for an address code nobody has and for a dwelling the citizen does not
     own, given before anything about the persons named; an IIN nobody holds is left for ``_check_case`` to
@@ -131,16 +134,24 @@ def _look_up(
         applicant: Person | None = known_applicant
     else:
         applicant = register.person_get(iin=applicant_iin)
-    dwelling = register.dwelling_get(address_code=address_code)
     owner_required = case_type in rules.OWNER_CASE_TYPES
-    # One read of the current owners answers both "does the applicant own it" and "who must consent".
-    owners = (
-        register.dwelling_current_owners(dwelling=dwelling)
-        if dwelling is not None
-        and applicant is not None
-        and (owner_required or case_type == CaseType.OWNER_APPLICATION)
-        else []
-    )
+    if masked and owner_required and applicant is not None:
+        # A citizen applies for a dwelling they own: its current ownerships, read with the dwelling and the
+        # owners, answer "which dwelling", "does the applicant own it" and "who must consent" in one query (a
+        # dwelling nobody owns gets the same answer as a code nobody has).
+        ownerships = register.current_ownerships_at(address_code=address_code)
+        dwelling: Dwelling | None = ownerships[0].dwelling if ownerships else None
+        owners = [ownership.person for ownership in ownerships]
+    else:
+        dwelling = register.dwelling_get(address_code=address_code)
+        # One read of the current owners answers both "does the applicant own it" and "who must consent".
+        owners = (
+            register.dwelling_current_owners(dwelling=dwelling)
+            if dwelling is not None
+            and applicant is not None
+            and (owner_required or case_type == CaseType.OWNER_APPLICATION)
+            else []
+        )
     owns = applicant is not None and any(owner.pk == applicant.pk for owner in owners)
     if masked:
         if applicant is None or dwelling is None or (owner_required and not owns):
@@ -153,7 +164,14 @@ def _look_up(
                     ]
                 }
             )
-        return applicant, dwelling, register.persons_by_iin(iins=subjects), owners
+        if case_type == CaseType.EMIGRATION:  # not on the portal; its age rules need every person named
+            return applicant, dwelling, register.persons_by_iin(iins=subjects), owners, None
+        # A citizen is told only "not registered here" of anyone else: the persons registered here are all
+        # the rules need, read with their registrations in one query.
+        registrations = register.active_registrations_by_iin(
+            dwelling=dwelling, iins=subjects, kind=rules.ENDED_REGISTRATION_KIND
+        )
+        return applicant, dwelling, {iin: r.person for iin, r in registrations.items()}, owners, registrations
     errors: dict[str, list[ValidationError]] = {}
     persons = register.persons_by_iin(iins=subjects)
     if applicant is None:
@@ -181,7 +199,7 @@ def _look_up(
                 ]
             }
         )
-    return applicant, dwelling, persons, owners
+    return applicant, dwelling, persons, owners, None
 
 
 def not_registered_here(iin: str) -> ValidationError:
@@ -206,9 +224,11 @@ def _check_case(
     persons: dict[str, Person],
     today: dt.date,
     errors: dict[str, list[ValidationError]],
+    known_registrations: dict[str, Registration] | None = None,
 ) -> dict[str, Any]:
     """The rules of each kind of case that need the register; returns the active permanent registration of
-    each subject registered here (an IIN the register does not hold is "not registered here")."""
+    each subject registered here (an IIN the register does not hold is "not registered here").
+    ``known_registrations``: those registrations, already read with the persons (``_look_up``)."""
     if case_type == CaseType.EMIGRATION and rules.emigration_leaver_problem(
         applicant_age=applicant.age_on(today)
     ):
@@ -242,11 +262,14 @@ def _check_case(
                 )
             )
             continue
-        registration = (
-            register.active_registration(person=person, dwelling=dwelling, kind=rules.ENDED_REGISTRATION_KIND)
-            if person is not None
-            else None
-        )
+        if person is None:
+            registration = None
+        elif known_registrations is not None:
+            registration = known_registrations.get(iin)
+        else:
+            registration = register.active_registration(
+                person=person, dwelling=dwelling, kind=rules.ENDED_REGISTRATION_KIND
+            )
         if registration is None:
             errors.setdefault(field, []).append(not_registered_here(iin))
             continue
@@ -411,7 +434,7 @@ def application_submit(
 
     # 3. The register: who and where. A citizen learns only what concerns a dwelling they own.
     masked = role == Role.CITIZEN
-    applicant, dwelling, persons, owners = _look_up(
+    applicant, dwelling, persons, owners, known_registrations = _look_up(
         case_type=case_type,
         applicant_iin=applicant_iin,
         address_code=address_code,
@@ -430,6 +453,7 @@ def application_submit(
         persons=persons,
         today=today,
         errors=errors,
+        known_registrations=known_registrations,
     )
     # A citizen's channel is judged on the people registered at their own dwelling only: the category of
     # someone registered elsewhere is none of their business (they are "not registered here").
@@ -461,25 +485,38 @@ def application_submit(
     if errors:
         raise _invalid(errors)
 
+    stored = False
     try:
-        application = _store_application(
-            actor=actor,
-            case_type=case_type,
-            channel=channel,
-            applicant=applicant,
-            dwelling=dwelling,
-            subjects=subject_persons,
-            registrations=registrations,
-            documents=parsed_documents,
-            co_owners=co_owners,
-            counter_consents=counter_consents,
-            signed=signed,
-            signed_request=payload["signed_request"] or "",
-            issue_slip=issue_slip,
-            idempotency_key=idempotency_key,
-            fingerprint=fingerprint,
-        )
+        with transaction.atomic(), history_batched(), audit_batched():
+            application, subject_rows, locked = _store_application(
+                actor=actor,
+                case_type=case_type,
+                channel=channel,
+                applicant=applicant,
+                dwelling=dwelling,
+                subjects=subject_persons,
+                registrations=registrations,
+                documents=parsed_documents,
+                co_owners=co_owners,
+                counter_consents=counter_consents,
+                signed=signed,
+                signed_request=payload["signed_request"] or "",
+                issue_slip=issue_slip,
+                idempotency_key=idempotency_key,
+                fingerprint=fingerprint,
+            )
+            stored = True
+            if locked is not None:
+                # A portal case that needs no consent is completed at once, in the transaction that stores it:
+                # one commit, the case never seen half done, and a crash leaves no trace (nor its nonce).
+                application = complete_stored(application=application, subjects=subject_rows, locked=locked)
     except IntegrityError as exc:
+        if stored:
+            # The register's unique index caught a race the row locks could not (SQLite has none): nothing of
+            # the case was kept, so the same signed request can be sent again.
+            raise Conflict(
+                rules.ALREADY_DEREGISTERED, _("A person of this case has already been deregistered.")
+            ) from exc
         # Two submissions raced: the same idempotency key (the first one wins and is returned) or the same nonce.
         if idempotency_key:
             existing = _idempotent_replay(actor=actor, key=idempotency_key, fingerprint=fingerprint)
@@ -488,10 +525,15 @@ def application_submit(
         raise Conflict(
             eds.NONCE_REPLAYED, _("This signed request has already been used."), field="signed_request"
         ) from exc
-
-    if application.channel == Channel.PORTAL and application.status == Status.SUBMITTED:
-        application = _complete_automatically(application)
-    return SubmitResult(application, created=True)
+    _issue_slips(actor=None, application=application)
+    # A case completed here carries in memory all that its answer shows (its subjects with their persons and
+    # register records, no consents, no slip: slips are made after the commit and read back by the door).
+    loaded = application.status == Status.COMPLETED and not application.issue_slip
+    if loaded:
+        for subject in subject_rows:
+            ApplicationSubject.slip.related.set_cached_value(subject, None)  # no slip: none was asked for
+        _prefetched(application, subjects=subject_rows, consents=[])
+    return SubmitResult(application, created=True, loaded=loaded)
 
 
 def _idempotent_replay(*, actor: Any, key: str, fingerprint: str) -> Application | None:
@@ -507,7 +549,6 @@ def _idempotent_replay(*, actor: Any, key: str, fingerprint: str) -> Application
     return existing
 
 
-@transaction.atomic
 def _store_application(
     *,
     actor: Any,
@@ -525,7 +566,10 @@ def _store_application(
     issue_slip: bool,
     idempotency_key: str,
     fingerprint: str,
-) -> Application:
+) -> tuple[Application, list[ApplicationSubject], dict[int, Registration] | None]:
+    """Store the case, its subjects (in order, with their persons), documents and consents, inside the
+    caller's transaction; returns the case, its subjects and, for a portal case to be completed at once in
+    the same transaction, its subjects' registrations locked (``registrations_lock_active``), else None."""
     now = timezone.now()
     if signed is not None:
         # A replayed nonce breaks the unique index: the IntegrityError leaves this transaction whole (the caller
@@ -552,10 +596,21 @@ def _store_application(
     )
     _history_user(application, actor)
     application.save()
-    for position, person in enumerate(subjects):
+    # A portal case completed at once takes the locks of the operators' completion, in their order: the case
+    # with its applicant and dwelling, then the registrations (with their persons), later the register's head.
+    # PostgreSQL checks the new rows' foreign keys at COMMIT (Django makes them DEFERRABLE INITIALLY
+    # DEFERRED), with a KEY SHARE lock on the applicant, the dwelling and each person: held already, they
+    # never make the commit wait for an operator who holds them and waits for the head in turn (a deadlock).
+    locked = None
+    if channel == Channel.PORTAL and not waiting:
+        case_locked(application.pk)
+        locked = registrations_lock_active(registration_ids=[r.pk for r in registrations.values()])
+    subject_rows = [
         ApplicationSubject.objects.create(
             application=application, person=person, registration=registrations[person.iin], position=position
         )
+        for position, person in enumerate(subjects)
+    ]
     for doc in documents:
         doc.application = application
     ApplicationDocument.objects.bulk_create(documents)
@@ -595,7 +650,7 @@ def _store_application(
     audit_log(
         actor=actor, action="application.submit", target=application, channel=channel, case_type=case_type
     )
-    return application
+    return application, subject_rows, locked
 
 
 def _local(moment: dt.datetime | None) -> str:

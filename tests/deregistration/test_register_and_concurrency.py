@@ -1,13 +1,18 @@
 """ХҚТ ТП АЖ is append-only, and concurrent completions deregister exactly once (PostgreSQL, real threads)."""
 
+import io
+
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from deregistration import rules
 from deregistration.errors import Conflict
 from deregistration.models import Application, RegistryRecord, RegistryRecordImmutable
-from deregistration.services import application_complete
-from tests.conftest import run_at_once, submit_walk_in, walk_in_case
+from deregistration.services import application_complete, application_submit
+from tests.conftest import citizen_account, run_at_once, submit_walk_in, walk_in_case
+from tests.factories import PersonFactory, RegistrationFactory
 
 
 def submit(operator, household, subjects=None, case_type="owner_application"):
@@ -111,3 +116,92 @@ def test_a_double_click_on_submit_with_one_key_stores_one_application(household,
     assert all(not isinstance(o, Exception) for o in outcomes), outcomes
     assert outcomes[0].application.pk == outcomes[1].application.pk
     assert Application.objects.count() == 1
+
+
+# --- the portal's case, stored and completed in one transaction ---------------------------------------------
+
+ROUNDS = 4
+
+
+def portal_submit_call(owner_user, household, signed: bytes, subject):
+    def call():
+        return application_submit(
+            actor=owner_user,
+            case_type="owner_application",
+            channel="portal",
+            address_code=household.dwelling.address_code,
+            applicant_iin=household.owner.iin,
+            subjects=[subject.iin],
+            signed_request=signed.decode(),
+        ).application
+
+    return call
+
+
+def signed_for(sign_request_for, household, subject) -> bytes:
+    return sign_request_for(
+        household.owner.iin, address_code=household.dwelling.address_code, subjects=[subject.iin]
+    )
+
+
+def a_resident(household):
+    person = PersonFactory()
+    RegistrationFactory(person=person, dwelling=household.dwelling)
+    return person
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_portal_cases_naming_one_person_at_once_deregister_once_without_a_deadlock(
+    household, sign_request_for
+):
+    """Each case locks its subject's registration before its subject row refers to it: the second waits for
+    the first instead of the two deadlocking (a deadlock would be a 503 to one owner)."""
+    owner = citizen_account(household.owner)
+    for run in range(ROUNDS):
+        person = a_resident(household)
+        outcomes = run_at_once(
+            portal_submit_call(owner, household, signed_for(sign_request_for, household, person), person),
+            portal_submit_call(owner, household, signed_for(sign_request_for, household, person), person),
+        )
+        assert not [o for o in outcomes if isinstance(o, DatabaseError)], (run, outcomes)
+        completed = [o for o in outcomes if isinstance(o, Application) and o.status == "completed"]
+        assert len(completed) == 1, (run, outcomes)
+        other = next(o for o in outcomes if o is not completed[0])
+        # Refused in its transaction (it waited on the lock) or before it (the first had committed).
+        if isinstance(other, Application):
+            assert (other.status, other.rejection_reason_code) == ("rejected", rules.NOT_REGISTERED_HERE)
+        else:
+            assert isinstance(other, ValidationError), (run, outcomes)
+        assert RegistryRecord.objects.filter(iin=person.iin).count() == 1, run
+    call_command("verify_register", stdout=io.StringIO())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("same_person", [True, False], ids=["one person", "two residents"])
+def test_a_portal_case_and_an_operators_completion_at_one_dwelling_at_once_never_deadlock(
+    household, operator, sign_request_for, same_person
+):
+    """The portal's transaction takes its locks in the operators' order (the case with its applicant and
+    dwelling, then the registrations, then the register's head), so PostgreSQL's foreign-key checks at COMMIT
+    (a KEY SHARE lock on the applicant, the dwelling, each person) never wait for an operator who holds them
+    and waits for the head in turn."""
+    owner = citizen_account(household.owner)
+    for run in range(ROUNDS * 2):
+        person = a_resident(household)
+        walk_in = submit(
+            operator,
+            household,
+            subjects=[person if same_person else a_resident(household)],
+            case_type="court_decision",
+        )
+        outcomes = run_at_once(
+            portal_submit_call(owner, household, signed_for(sign_request_for, household, person), person),
+            lambda walk_in=walk_in: application_complete(
+                actor=operator, application=Application.objects.get(pk=walk_in.pk)
+            ),
+        )
+        assert not [o for o in outcomes if isinstance(o, DatabaseError)], (run, outcomes)
+        assert RegistryRecord.objects.filter(iin=person.iin).count() == 1, (run, outcomes)
+    call_command("verify_register", stdout=io.StringIO())

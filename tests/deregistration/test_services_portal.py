@@ -163,6 +163,66 @@ def test_a_portal_case_whose_subject_left_meanwhile_is_refused_with_its_reason(
     assert RegistryRecord.objects.count() == 1
 
 
+def test_a_portal_case_whose_subject_leaves_between_the_checks_and_the_lock_is_refused_in_its_transaction(
+    household, sign_request_for, monkeypatch
+):
+    """The case is stored and completed in one transaction; another case may end the registration after the
+    checks (read without a lock) and before the completion locks it: the case is then refused, not lost."""
+    from deregistration.services import submission
+
+    store = submission._store_application
+
+    def store_after_another_case(**kwargs):
+        Registration.objects.filter(person=household.tenant).update(
+            ended_on=timezone.localdate(),
+            end_reason="court_decision",
+            ended_by_application="DR-20260101-AAAAAA",
+        )
+        return store(**kwargs)
+
+    monkeypatch.setattr(submission, "_store_application", store_after_another_case)
+    owner = citizen_account(household.owner)
+    signed = signed_for(sign_request_for, household)
+    result = portal_submit(owner, household, signed)
+    application = Application.objects.get(pk=result.application.pk)
+    assert (result.created, result.loaded) == (True, False)  # the door reads the refused case back
+    assert application.status == "rejected"
+    assert application.rejection_reason_code == rules.NOT_REGISTERED_HERE
+    assert application.subjects.get().outcome == "refused"
+    assert not RegistryRecord.objects.exists()
+    assert UsedNonce.objects.count() == 1  # the request was used: sent again, it is a replay
+    with pytest.raises(Conflict) as replay:
+        portal_submit(owner, household, signed)
+    assert replay.value.code == eds.NONCE_REPLAYED
+
+
+def test_a_crash_during_the_completion_at_once_leaves_no_case_and_the_same_request_can_be_sent_again(
+    household, sign_request_for, monkeypatch
+):
+    from deregistration.services import completion
+
+    audit_log = completion.audit_log
+
+    def crash(**kwargs):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(completion, "audit_log", crash)
+    owner = citizen_account(household.owner)
+    signed = signed_for(sign_request_for, household)
+    with pytest.raises(RuntimeError):
+        portal_submit(owner, household, signed)
+    assert not Application.objects.exists()
+    assert not UsedNonce.objects.exists()
+    assert not RegistryRecord.objects.exists()
+    assert household.tenant.registrations.get().ended_on is None
+
+    monkeypatch.setattr(completion, "audit_log", audit_log)
+    application = portal_submit(owner, household, signed).application
+    assert application.status == "completed"
+    assert RegistryRecord.objects.count() == 1
+    assert Application.objects.count() == 1
+
+
 # --- Co-owners ----------------------------------------------------------------------------------------------
 
 

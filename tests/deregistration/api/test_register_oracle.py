@@ -101,21 +101,23 @@ def test_one_non_citizen_registered_elsewhere_is_answered_as_anyone_else(home, s
 
 def test_whether_an_address_code_exists_is_not_told(home, sign_request_for):
     owner = citizen_account(home.owner)
-    # Somebody else's dwelling, with a resident there, and an address code nobody has.
+    # Somebody else's dwelling, with a resident there, an address code nobody has, a dwelling nobody owns now.
     theirs = new_home()
     nowhere = "0299999999999999"
     assert not DwellingFactory._meta.model.objects.filter(address_code=nowhere).exists()
+    unowned = DwellingFactory()
     answers = []
     for address_code, subjects in [
         (theirs.dwelling.address_code, [theirs.tenant.iin]),
         (nowhere, [theirs.tenant.iin]),
         (theirs.dwelling.address_code, [home.tenant.iin]),
+        (unowned.address_code, [theirs.tenant.iin]),
     ]:
         signed = sign_request_for(home.owner.iin, address_code=address_code, subjects=subjects).decode()
         body = {**portal_body(sign_request_for, home), "address_code": address_code, "subjects": subjects}
         response = post(owner, {**body, "signed_request": signed})
         answers.append((response.status_code, response.json()))
-    assert answers[0] == answers[1] == answers[2]
+    assert answers[0] == answers[1] == answers[2] == answers[3]
     status, body = answers[0]
     assert status == 400
     assert body["errors"] == {
