@@ -17,7 +17,8 @@ run: install messages
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 # Departure slips out of the request (README, "The departure slip"): set CELERY_BROKER_URL for both `make run`
-# and this worker, e.g. CELERY_BROKER_URL=redis://127.0.0.1:6379/0. Processes, not threads (WeasyPrint).
+# and this worker, e.g. CELERY_BROKER_URL=redis://127.0.0.1:6379/0. Processes, not threads: a process draws one
+# slip at a time.
 worker: install messages
 	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0)"; exit 2; }
 	$(VENV)/bin/celery -A config worker --pool=prefork --loglevel=INFO
