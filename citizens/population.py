@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -178,6 +179,8 @@ class _Importer:
         self.stage = stage
         self.errors: list[RecordError] = []
         self.today = timezone.localdate()
+        self.steps: dict[str, Future] = {}  # the queued merge step of each section, by section
+        self.staged_after_step: set[str] = set()  # sections with records staged since their step was queued
 
     # -- helpers -------------------------------------------------------------------------------
     def fail(self, section: str, index: int, key: str, field_name: str, reason: str) -> None:
@@ -344,13 +347,24 @@ class _Importer:
         self.stage.registration(index, iin, code, values)
 
     def run(self) -> ImportSummary:
-        """Check and stage every record in one pass over the source, then merge section by section."""
+        """Check and stage every record in one pass over the source, then merge section by section.
+
+        On PostgreSQL a finished section of persons (and then of dwellings) is checked and merged on the writer
+        thread while the next sections are still being read (``Stage.later``): the two halves of the work, the
+        reading in Python and the merging in PostgreSQL, then run on two cores at once. Nothing is decided
+        early: the problems those steps find are reported with everyone else's at the end, and the whole import
+        is one transaction still."""
         handlers = {"persons": self.person, "dwellings": self.dwelling, "registrations": self.registration}
         counters = dict.fromkeys(SECTIONS, 0)
+        current = None
         for section, record in self.source:
+            if section != current:
+                self.section_ended(current)
+                current = section
             handle = handlers.get(section)
             if handle is None:
                 continue
+            self.staged_after_step.add(section)
             if record is NOT_A_LIST:
                 self.fail(section, 0, "", section, _("Expected a list of records."))
                 continue
@@ -366,26 +380,73 @@ class _Importer:
         self.merge()
         return self.stage.summary
 
+    # -- merging -------------------------------------------------------------------------------
+    # A section's step checks what only the whole section and the register can tell, then merges it; the steps
+    # run in this order (dwellings need the persons merged, registrations both), each once its section is read.
+    STEPS = ("persons", "dwellings")
+    STEP_TABLES = {"persons": ("import_person",), "dwellings": ("import_dwelling", "import_owner")}
+
+    def section_ended(self, section: str | None) -> None:
+        """Queue the step of ``section`` if it and every step before it can run now."""
+        if section not in self.STEPS or section in self.steps:
+            return
+        before = self.STEPS[: self.STEPS.index(section)]
+        if any(earlier not in self.steps for earlier in before):
+            return  # a file with dwellings before persons: merged at the end
+        self.queue_step(section)
+
+    def queue_step(self, section: str) -> None:
+        self.stage.flush(*self.STEP_TABLES[section])
+        self.staged_after_step.discard(section)
+        self.steps[section] = self.stage.later(getattr(self, f"{section}_step"))
+
+    def persons_step(self) -> list[tuple]:
+        stage = self.stage
+        duplicates = stage.duplicate_persons()
+        stage.merge_persons()
+        return [("duplicate_person", *found) for found in duplicates]
+
+    def dwellings_step(self) -> list[tuple]:
+        stage = self.stage
+        found = [("duplicate_dwelling", *row) for row in stage.duplicate_dwellings()]
+        found += [("unknown_owner", *row) for row in stage.unknown_owners()]
+        stage.merge_dwellings()
+        return found
+
+    def report_step(self, problems: list[tuple]) -> None:
+        for kind, *row in problems:
+            if kind == "duplicate_person":
+                index, iin = row
+                self.fail("persons", index, iin, "iin", _("This IIN appears twice in the file."))
+            elif kind == "duplicate_dwelling":
+                index, code = row
+                self.fail(
+                    "dwellings",
+                    index,
+                    code,
+                    "address_code",
+                    _("This address code appears twice in the file."),
+                )
+            else:
+                index, code, position = row
+                self.fail(
+                    "dwellings",
+                    index,
+                    code,
+                    f"owners[{position}]",
+                    _("No person with this IIN in the file or the register."),
+                )
+
     def merge(self) -> None:
         stage = self.stage
+        for section in self.STEPS:
+            # A section read again after its step (a key twice in the file's object) is checked and merged
+            # again: the checks see the whole staging table, and merging what is already merged changes nothing.
+            if section not in self.steps or section in self.staged_after_step:
+                self.queue_step(section)
+        for section in self.STEPS:
+            self.report_step(self.steps[section].result())
         stage.flush()
-        for index, iin in stage.duplicate_persons():
-            self.fail("persons", index, iin, "iin", _("This IIN appears twice in the file."))
-        stage.merge_persons()
-
-        for index, code in stage.duplicate_dwellings():
-            self.fail(
-                "dwellings", index, code, "address_code", _("This address code appears twice in the file.")
-            )
-        for index, code, position in stage.unknown_owners():
-            self.fail(
-                "dwellings",
-                index,
-                code,
-                f"owners[{position}]",
-                _("No person with this IIN in the file or the register."),
-            )
-        stage.merge_dwellings()
 
         for index, iin, field_name in stage.unknown_registration_references():
             message = (

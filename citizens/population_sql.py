@@ -12,8 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import operator
+import threading
+from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import DatabaseError, connection, transaction
 
@@ -21,6 +24,11 @@ from .constants import RegistrationKind
 from .models import Dwelling, Ownership, Person, Registration
 
 BATCH = 20_000
+# Jobs queued on the writer thread at most (COPY batches of BATCH rows, a few megabytes of text each, and section
+# merges): enough for the reading to go on while PostgreSQL merges a finished section, and a bound on memory.
+IN_FLIGHT = 8
+
+T = TypeVar("T")
 
 PERSON = Person._meta.db_table
 DWELLING = Dwelling._meta.db_table
@@ -134,8 +142,12 @@ class Stage:
         self.now = connection.ops.adapt_datetimefield_value(now)
         self.postgres = connection.vendor == "postgresql"
         self.buffers: dict[str, list[tuple]] = {name: [] for name in STAGING}
+        # One writer thread on this transaction's own connection runs the COPY batches and the section merges
+        # queued by ``later``, in order, while the reading goes on; the reader's own statements wait for it first.
         self.copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="population-copy")
-        self.copying: Future | None = None
+        self.pending: deque[Future] = deque()
+        self.local = threading.local()
+        self.analyzed: set[str] = set()
 
     def __enter__(self) -> Stage:
         self.cursor = connection.cursor()
@@ -188,10 +200,12 @@ class Stage:
     def registration(self, index: int, iin: str, code: str, values: dict[str, Any]) -> None:
         self.add("import_registration", (index, iin, code, *_REGISTRATION_VALUES(values)))
 
-    def flush(self) -> None:
-        for table in self.buffers:
+    def flush(self, *tables: str) -> None:
+        """Write the buffered rows of ``tables`` (all by default) and analyze those not analyzed yet."""
+        tables = tables or tuple(self.buffers)
+        for table in tables:
             self.flush_table(table)
-        self.analyze(*self.buffers)
+        self.analyze(*(table for table in tables if table not in self.analyzed))
 
     def analyze(self, *tables: str) -> None:
         """Statistics for the planner: nothing analyzes temporary tables on its own, and without them PostgreSQL
@@ -202,6 +216,7 @@ class Stage:
             # SQLite's ANALYZE takes no column list (it reads the table's indexes).
             columns = f" ({', '.join(ANALYZED[table])})" if self.postgres else ""
             self.execute(f"ANALYZE {table}{columns}")
+            self.analyzed.add(table)
 
     def flush_table(self, table: str) -> None:
         rows = self.buffers[table]
@@ -209,13 +224,10 @@ class Stage:
             return
         if self.postgres:
             text = io.StringIO(_copy_lines(rows, text=table in TEXT_TABLES))
-            self.wait()
-            # PostgreSQL takes this batch while the next ones are read and checked: one COPY in flight at a
-            # time, on this transaction's own connection (psycopg2 lets go of the GIL while libpq sends), and
-            # every other statement waits for it (``wait``), so the connection is never used twice at once.
-            self.copying = self.copier.submit(
-                self.cursor.cursor.copy_expert, f"COPY {table} FROM STDIN", text
-            )
+            # PostgreSQL takes this batch while the next ones are read and checked, on the writer thread
+            # (psycopg2 lets go of the GIL while libpq sends); every statement of the reader's waits for the
+            # writer first (``wait``), so the connection is never used by two threads at once.
+            self._queue(self.cursor.cursor.copy_expert, f"COPY {table} FROM STDIN", text)
         else:
             marks = ", ".join(["%s"] * len(rows[0]))
             self.cursor.executemany(
@@ -224,11 +236,40 @@ class Stage:
             )
         self.buffers[table] = []
 
+    def _queue(self, job: Callable[..., T], *args: Any) -> Future:
+        while len(self.pending) >= IN_FLIGHT:
+            self.pending.popleft().result()
+        future = self.copier.submit(job, *args)
+        self.pending.append(future)
+        return future
+
+    def later(self, step: Callable[[], T]) -> Future:
+        """Run ``step`` (statements of this Stage) on the writer thread after what is queued, while the reading
+        goes on; its result or error comes from the returned future. On SQLite it runs here and now."""
+        if not self.postgres:
+            done: Future = Future()
+            try:
+                done.set_result(step())
+            except Exception as exc:
+                done.set_exception(exc)
+            return done
+
+        def on_the_writer() -> T:
+            self.local.writer = True
+            try:
+                return step()
+            finally:
+                self.local.writer = False
+
+        return self._queue(on_the_writer)
+
     def wait(self) -> None:
-        """Until the COPY in flight (if any) is done; its error, if it failed, is raised here."""
-        if self.copying is not None:
-            copying, self.copying = self.copying, None
-            copying.result()
+        """Until every queued job is done; the first error is raised here. On the writer thread itself (a step
+        run by ``later``) there is nothing to wait for: the queue runs in order."""
+        if getattr(self.local, "writer", False):
+            return
+        while self.pending:
+            self.pending.popleft().result()
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
         self.wait()

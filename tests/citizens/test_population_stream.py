@@ -37,6 +37,55 @@ def test_a_file_with_its_sections_in_another_order_loads_the_same(tmp_path):
     assert table_state() == state
 
 
+def test_each_finished_section_is_merged_while_the_next_ones_are_read(monkeypatch):
+    """The persons are checked and merged as soon as their section ends, the dwellings as soon as theirs does
+    (on PostgreSQL on the writer thread, while the reading goes on): both before the first registration is read."""
+    from citizens import population
+
+    events = []
+    queue_step, registration = population._Importer.queue_step, population._Importer.registration
+
+    def queued(self, section):
+        events.append(("merge", section))
+        return queue_step(self, section)
+
+    def read(self, index, record):
+        events.append(("read", "registration"))
+        return registration(self, index, record)
+
+    monkeypatch.setattr(population._Importer, "queue_step", queued)
+    monkeypatch.setattr(population._Importer, "registration", read)
+    population_import(data=GOOD)
+    assert events[:3] == [("merge", "persons"), ("merge", "dwellings"), ("read", "registration")]
+    assert Registration.objects.filter(dwelling__address_code="0201400012345678").count() == 2
+
+
+def test_a_section_given_twice_is_merged_whole_and_a_key_in_both_halves_is_named(tmp_path):
+    """A JSON object may repeat a key; the reader gives both arrays. Persons read after their section's early
+    merge are checked against the whole section and merged too."""
+    first, second = GOOD["persons"][:1], GOOD["persons"][1:]
+    members = [
+        ("persons", first),
+        ("dwellings", GOOD["dwellings"]),
+        ("persons", second),
+        ("registrations", GOOD["registrations"]),
+    ]
+    text = "{" + ", ".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in members) + "}"
+    path = tmp_path / "twice.json"
+    path.write_text(text, encoding="utf-8")
+    call_command("import_population", str(path), "--no-progress", stdout=io.StringIO())
+    assert sorted(Person.objects.values_list("iin", flat=True)) == sorted(p["iin"] for p in GOOD["persons"])
+
+    again = [("persons", first), ("dwellings", GOOD["dwellings"]), ("persons", [*second, first[0]])]
+    text = "{" + ", ".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in again) + "}"
+    path.write_text(text, encoding="utf-8")
+    state = table_state()
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import_population", str(path), "--no-progress", stdout=io.StringIO())
+    assert f"persons[{len(GOOD['persons'])}] (IIN {first[0]['iin']})" in str(excinfo.value)
+    assert table_state() == state
+
+
 def test_a_file_cut_short_is_not_json_and_loads_nothing(tmp_path):
     path = tmp_path / "cut.json"
     path.write_text(json.dumps(GOOD, ensure_ascii=False)[:-40], encoding="utf-8")
