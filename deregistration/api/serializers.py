@@ -74,19 +74,27 @@ def _validate_iin(value: str) -> str:
 
 
 class ModelSerializer(serializers.ModelSerializer):
-    """DRF's ``ModelSerializer`` with its fields worked out from the model once per class, then copied for each
-    instance as DRF copies declared fields (``copy.deepcopy``: new field objects, validators shared).
+    """DRF's ``ModelSerializer`` with its fields worked out from the model once per class and language, then
+    copied for each instance as DRF copies declared fields (``copy.deepcopy``: new field objects, validators
+    shared).
 
-    DRF's ``get_fields`` inspects the model anew for every serializer made, though nothing it reads (the model's
-    fields, ``Meta``, the declared fields) changes while the server runs: ~0.48 ms of CPU for
-    ``ApplicationSerializer`` on every answer that shows a case, against ~0.17 ms for the copy."""
+    DRF's ``get_fields`` inspects the model anew for every serializer made: ~0.48 ms of CPU for
+    ``ApplicationSerializer`` on every answer that shows a case, against ~0.17 ms for the copy. What it reads (the
+    model's fields, ``Meta``, the declared fields) does not change while the server runs, but what it makes of
+    them depends on the active language: a field gets a ``label`` only where its verbose name, translated, differs
+    from the label its name would give (DRF's ``needs_label``). So there is one template per language."""
 
     def get_fields(self) -> dict[str, serializers.Field]:
         cls = type(self)
-        template = cls.__dict__.get("_fields_template")
+        templates = cls.__dict__.get("_fields_templates")
+        if templates is None:
+            templates = {}
+            cls._fields_templates = templates
+        language = get_language()
+        template = templates.get(language)
         if template is None:  # two threads may both build it the first time: the same fields, either kept
             template = super().get_fields()
-            cls._fields_template = template
+            templates[language] = template
         return copy.deepcopy(template)
 
 
