@@ -24,9 +24,10 @@ from .constants import RegistrationKind
 from .models import Dwelling, Ownership, Person, Registration
 
 BATCH = 20_000
-# Jobs queued on the writer thread at most (COPY batches of BATCH rows, a few megabytes of text each, and section
-# merges): enough for the reading to go on while PostgreSQL merges a finished section, and a bound on memory.
-IN_FLIGHT = 8
+# The COPY data queued for the writer thread at most, in bytes: while PostgreSQL merges a finished section (4-6 s
+# for a million persons) the reading goes on and queues its batches (2-6 MB each) behind the merge; this bounds
+# the memory they take, whatever the size of the file.
+QUEUED_BYTES = 64 * 1024 * 1024
 
 T = TypeVar("T")
 
@@ -145,7 +146,8 @@ class Stage:
         # One writer thread on this transaction's own connection runs the COPY batches and the section merges
         # queued by ``later``, in order, while the reading goes on; the reader's own statements wait for it first.
         self.copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="population-copy")
-        self.pending: deque[Future] = deque()
+        self.pending: deque[tuple[Future, int]] = deque()  # (job, bytes of COPY data it holds)
+        self.queued = 0  # bytes of COPY data in the pending jobs
         self.local = threading.local()
         self.analyzed: set[str] = set()
 
@@ -223,11 +225,15 @@ class Stage:
         if not rows:
             return
         if self.postgres:
-            text = io.StringIO(_copy_lines(rows, text=table in TEXT_TABLES))
+            lines = _copy_lines(rows, text=table in TEXT_TABLES)
             # PostgreSQL takes this batch while the next ones are read and checked, on the writer thread
             # (psycopg2 lets go of the GIL while libpq sends); every statement of the reader's waits for the
             # writer first (``wait``), so the connection is never used by two threads at once.
-            self._queue(self.cursor.cursor.copy_expert, f"COPY {table} FROM STDIN", text)
+            # As UTF-8 bytes, which BytesIO shares rather than copies: half the memory of the text for Cyrillic.
+            data = lines.encode()
+            del lines
+            copy = self.cursor.cursor.copy_expert
+            self._queue(copy, f"COPY {table} FROM STDIN", io.BytesIO(data), size=len(data))
         else:
             marks = ", ".join(["%s"] * len(rows[0]))
             self.cursor.executemany(
@@ -236,12 +242,19 @@ class Stage:
             )
         self.buffers[table] = []
 
-    def _queue(self, job: Callable[..., T], *args: Any) -> Future:
-        while len(self.pending) >= IN_FLIGHT:
-            self.pending.popleft().result()
+    def _queue(self, job: Callable[..., T], *args: Any, size: int = 0) -> Future:
+        while self.pending and self.queued + size > QUEUED_BYTES:
+            self._done()
         future = self.copier.submit(job, *args)
-        self.pending.append(future)
+        self.pending.append((future, size))
+        self.queued += size
         return future
+
+    def _done(self) -> None:
+        """Wait for the oldest pending job; its error, if it failed, is raised here."""
+        future, size = self.pending.popleft()
+        self.queued -= size
+        future.result()
 
     def later(self, step: Callable[[], T]) -> Future:
         """Run ``step`` (statements of this Stage) on the writer thread after what is queued, while the reading
@@ -269,7 +282,7 @@ class Stage:
         if getattr(self.local, "writer", False):
             return
         while self.pending:
-            self.pending.popleft().result()
+            self._done()
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
         self.wait()
