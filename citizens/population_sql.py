@@ -358,6 +358,7 @@ class Stage:
         created, updated = self.merge(DWELLING, "import_dwelling", "address_code", DWELLING_COLUMNS)
         self.summary.created["dwellings"] += created
         self.summary.updated["dwellings"] += updated
+        self.execute("DROP TABLE IF EXISTS import_owner_ids")  # made again when the section comes twice
         self.execute(
             f"CREATE TEMPORARY TABLE import_owner_ids AS "
             f"SELECT d.id AS dwelling_id, p.id AS person_id, w.share, w.since, w.idx, w.position "

@@ -86,6 +86,34 @@ def test_a_section_given_twice_is_merged_whole_and_a_key_in_both_halves_is_named
     assert table_state() == state
 
 
+def test_dwellings_given_twice_are_merged_whole_with_their_owners(tmp_path):
+    data = copy.deepcopy(GOOD)
+    second = copy.deepcopy(data["dwellings"][0])
+    second.update(address_code="0201400012345679", apartment="13", owners=[data["persons"][1]["iin"]])
+    data["dwellings"].append(second)
+    members = [
+        ("persons", data["persons"]),
+        ("dwellings", data["dwellings"][:1]),
+        (
+            "registrations",
+            data["registrations"][:1],
+        ),  # a section between the two halves (an empty one gives none)
+        ("dwellings", data["dwellings"][1:]),
+        ("registrations", data["registrations"][1:]),
+    ]
+    text = "{" + ", ".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in members) + "}"
+    path = tmp_path / "twice.json"
+    path.write_text(text, encoding="utf-8")
+    call_command("import_population", str(path), "--no-progress", stdout=io.StringIO())
+    state = table_state()
+    population_import(data=data)  # the same population in one piece changes nothing
+    assert table_state() == state
+    assert Dwelling.objects.count() == 2
+    assert sorted(Ownership.objects.values_list("dwelling__address_code", "person__iin")) == sorted(
+        (d["address_code"], iin) for d in data["dwellings"] for iin in d["owners"]
+    )
+
+
 def test_a_file_cut_short_is_not_json_and_loads_nothing(tmp_path):
     path = tmp_path / "cut.json"
     path.write_text(json.dumps(GOOD, ensure_ascii=False)[:-40], encoding="utf-8")
