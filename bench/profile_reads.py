@@ -37,27 +37,18 @@ DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/dereg_profile_bench"
 
 
 def environment(folder: Path, database_url: str) -> dict[str, str]:
-    """The settings' environment; one SECRET_KEY per scene (the tokens are bound to it through the session
-    hash), kept in the scene's folder."""
+    """bench/run.py's settings environment, with one SECRET_KEY per scene (the tokens are bound to it through
+    the session hash), kept in the scene's folder, and the scene's own static folder."""
+    from bench.run import environment as server_environment
+
     folder.mkdir(parents=True, exist_ok=True)
     key_file = folder / "secret_key"
     if not key_file.exists():
         key_file.write_text(secrets.token_urlsafe(60))
     return {
-        "DATABASE_URL": database_url,
+        **server_environment(folder, database_url),
         "SECRET_KEY": key_file.read_text(),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "PUBLIC_BASE_URL": "https://127.0.0.1",
-        "CONN_MAX_AGE": "60",
-        "MEDIA_ROOT": str(folder / "media"),
         "STATIC_ROOT": str(folder / "static"),
-        "VAR_DIR": str(folder / "var"),
-        "LOG_LEVEL": "WARNING",
-        "EDS_TRUST_ROOTS": str(folder / "pki" / "ca.pem"),
-        "EDS_CRL": str(folder / "pki" / "ca.crl"),
-        "SLIP_SEAL_CERT": str(folder / "pki" / "seal.pem"),
-        "SLIP_SEAL_KEY": str(folder / "pki" / "seal.key.pem"),
-        "SLIP_SEAL_CHAIN": str(folder / "pki" / "ca.pem"),
     }
 
 

@@ -398,7 +398,8 @@ class _Importer:
     def queue_step(self, section: str) -> None:
         self.stage.flush(*self.STEP_TABLES[section])
         self.staged_after_step.discard(section)
-        self.steps[section] = self.stage.later(getattr(self, f"{section}_step"))
+        step = {"persons": self.persons_step, "dwellings": self.dwellings_step}[section]
+        self.steps[section] = self.stage.later(step)
 
     def persons_step(self) -> list[tuple]:
         stage = self.stage

@@ -230,15 +230,21 @@ def _complete_automatically(application: Application) -> Application:
         with transaction.atomic():
             locked = Application.objects.select_for_update().get(pk=application.pk)
             if locked.is_open:
-                _reject_locked(
-                    application=locked,
-                    actor=None,
-                    ground=RefusalGround.REQUIREMENTS_NOT_MET,
-                    reason_code=rules.NOT_REGISTERED_HERE,
-                    comment=conflict.message,
-                )
+                _refuse_deregistered_meanwhile(application=locked, conflict=conflict)
         application.refresh_from_db()
         return application
+
+
+def _refuse_deregistered_meanwhile(*, application: Application, conflict: Conflict) -> None:
+    """The portal's refusal of a case whose subject another case deregistered first (between the checks and
+    the lock): the person is no longer registered here, and the conflict's message says who."""
+    _reject_locked(
+        application=application,
+        actor=None,
+        ground=RefusalGround.REQUIREMENTS_NOT_MET,
+        reason_code=rules.NOT_REGISTERED_HERE,
+        comment=conflict.message,
+    )
 
 
 def complete_stored(
@@ -259,13 +265,7 @@ def complete_stored(
     except Conflict as conflict:
         if conflict.code != rules.ALREADY_DEREGISTERED:
             raise
-        _reject_locked(
-            application=application,
-            actor=None,
-            ground=RefusalGround.REQUIREMENTS_NOT_MET,
-            reason_code=rules.NOT_REGISTERED_HERE,
-            comment=conflict.message,
-        )
+        _refuse_deregistered_meanwhile(application=application, conflict=conflict)
         return application
 
 

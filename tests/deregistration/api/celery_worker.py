@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -70,3 +71,14 @@ def running_worker(settings, celery_app, extra_env: dict[str, str] | None = None
 
         client = redis.Redis.from_url(REDIS_URL)
         client.delete(queue, f"_kombu.binding.{queue}")
+
+
+def wait_while_pending(subject, process, seconds: float = 90):
+    """``subject`` read again until its slip is no longer ``pending`` (or the worker died, or time ran out)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        subject.refresh_from_db()
+        if subject.slip_status != "pending":
+            break
+        time.sleep(0.25)
+    return subject

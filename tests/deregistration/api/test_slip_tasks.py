@@ -6,7 +6,6 @@ The worker test starts a real ``celery -A config worker --pool=prefork`` process
 
 from __future__ import annotations
 
-import time
 from io import BytesIO
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from deregistration.constants import NotificationKind
 from deregistration.models import ApplicationSubject, DepartureSlip, Notification
 from deregistration.slips import slip_issue, slip_pdf, slip_storage
 
-from .celery_worker import redis_unreachable_reason, running_worker
+from .celery_worker import redis_unreachable_reason, running_worker, wait_while_pending
 from .conftest import API, client_for, portal_body
 
 
@@ -157,12 +156,7 @@ def test_a_worker_process_makes_the_slip_after_the_api_answered_pending(
     assert [s["slip_status"] for s in application["subjects"]] == ["pending"]
 
     subject = ApplicationSubject.objects.get(application__number=application["number"])
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and process.poll() is None:
-        subject.refresh_from_db()
-        if subject.slip_status != "pending":
-            break
-        time.sleep(0.25)
+    subject = wait_while_pending(subject, process)
     assert subject.slip_status == "issued", log.read_text()[-3000:]
     assert_slip_made_and_notified(application, home, operator, owner_user)
     detail = client_for(owner_user).get(f"{API}/applications/{application['number']}/").json()

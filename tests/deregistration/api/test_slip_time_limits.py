@@ -7,8 +7,6 @@ exception (a stall inside C code, which only the hard limit's kill ends)."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.core.checks import run_checks
@@ -18,7 +16,7 @@ from deregistration.models import ApplicationSubject, DepartureSlip
 from deregistration.slips import slip_issue
 from deregistration.tasks import SLIP_TIMED_OUT, issue_slip
 
-from .celery_worker import redis_unreachable_reason, running_worker
+from .celery_worker import redis_unreachable_reason, running_worker, wait_while_pending
 from .test_slip_tasks import assert_slip_made_and_notified, complete_through_the_portal
 
 
@@ -133,14 +131,14 @@ def stalling_worker(settings, celery_app, seal_files, tmp_path):
         yield (lambda action: armed.write_text(f"{action}:slip_task")), process, log, armed
 
 
-def wait_for_slip(subject: ApplicationSubject, process, seconds: float = 90) -> ApplicationSubject:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and process.poll() is None:
-        subject.refresh_from_db()
-        if subject.slip_status != "pending":
-            break
-        time.sleep(0.25)
-    return subject
+def slip_after_a_stall(stalling_worker, action, owner_user, home, sign_request_for):
+    """A portal case asking for a slip, its slip task's first try made to ``action`` (sleep or hang); returns
+    the application, its subject once the slip is no longer pending, the worker process and its log."""
+    arm, process, log, armed = stalling_worker
+    arm(action)
+    application = complete_through_the_portal(owner_user, home, sign_request_for)
+    subject = ApplicationSubject.objects.get(application__number=application["number"])
+    return application, wait_while_pending(subject, process), process, log, armed
 
 
 @pytest.mark.postgres
@@ -148,11 +146,9 @@ def wait_for_slip(subject: ApplicationSubject, process, seconds: float = 90) -> 
 def test_a_worker_interrupts_a_slow_try_and_makes_the_slip_on_the_next(
     stalling_worker, owner_user, home, sign_request_for, operator
 ):
-    arm, process, log, armed = stalling_worker
-    arm("sleep")
-    application = complete_through_the_portal(owner_user, home, sign_request_for)
-    subject = ApplicationSubject.objects.get(application__number=application["number"])
-    subject = wait_for_slip(subject, process)
+    application, subject, _, log, armed = slip_after_a_stall(
+        stalling_worker, "sleep", owner_user, home, sign_request_for
+    )
     assert subject.slip_status == "issued", log.read_text()[-3000:]
     assert not armed.exists()  # the fault fired: the first try slept until the soft limit
     text = log.read_text()
@@ -166,11 +162,9 @@ def test_a_worker_interrupts_a_slow_try_and_makes_the_slip_on_the_next(
 def test_a_worker_kills_a_stuck_try_and_the_slip_is_failed_not_pending(
     stalling_worker, owner_user, home, sign_request_for, operator
 ):
-    arm, process, log, _ = stalling_worker
-    arm("hang")
-    application = complete_through_the_portal(owner_user, home, sign_request_for)
-    subject = ApplicationSubject.objects.get(application__number=application["number"])
-    subject = wait_for_slip(subject, process)
+    _, subject, process, log, _ = slip_after_a_stall(
+        stalling_worker, "hang", owner_user, home, sign_request_for
+    )
     assert (subject.slip_status, subject.slip_error) == ("failed", SLIP_TIMED_OUT), log.read_text()[-3000:]
     assert "Hard time limit (4s) exceeded" in log.read_text()
     assert not DepartureSlip.objects.filter(subject=subject).exists()
