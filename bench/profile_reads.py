@@ -153,7 +153,7 @@ def measure(folder: Path, *, repeat: int, profile: str, calls: bool) -> None:
             function_calls = str(stats.total_calls // (repeat if profile else 1))
             if profile:
                 out = io.StringIO()
-                pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+                pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(45)
                 print(out.getvalue())
         cpu = wall = float("inf")
         for _ in range(3):  # the best of three batches: the least disturbed by the machine's other work

@@ -39,6 +39,11 @@ validate_address_code = RegexValidator(
 )
 
 
+def full_name(last_name: str, first_name: str, patronymic: str) -> str:
+    """A person's name as shown everywhere: surname, given name, patronymic (each only when there is one)."""
+    return " ".join(part for part in (last_name, first_name, patronymic) if part)
+
+
 class Person(models.Model):
     iin = models.CharField(_("IIN"), max_length=12, unique=True, validators=[validate_iin])
     last_name = models.CharField(_("surname"), max_length=100, validators=[validate_plain_text])
@@ -110,7 +115,7 @@ class Person(models.Model):
 
     @property
     def full_name(self) -> str:
-        return " ".join(part for part in (self.last_name, self.first_name, self.patronymic) if part)
+        return full_name(self.last_name, self.first_name, self.patronymic)
 
     @property
     def initials(self) -> str:

@@ -111,14 +111,14 @@ def dwelling_prefetches() -> list[Prefetch]:
     return [
         Prefetch(
             "ownerships",
-            queryset=Ownership.objects.filter(until__isnull=True).select_related("person"),
+            queryset=Ownership.objects.filter(until__isnull=True).select_related("person").order_by("id"),
             to_attr="current_ownerships",
         ),
         Prefetch(
             "registrations",
             queryset=Registration.objects.active()
             .select_related("person")
-            .order_by("person__last_name", "person__first_name"),
+            .order_by("person__last_name", "person__first_name", "person__iin", "id"),
             to_attr="active_registrations",
         ),
     ]

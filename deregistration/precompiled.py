@@ -7,6 +7,10 @@ changes is the same at every call but for its values, so ``Precompiled`` compile
 connection and thread, remembers where each value goes, and at each call runs that SQL with the call's values
 and builds the model instances (and the ``select_related`` ones) exactly as the ORM's own iterator does.
 
+A ``values_list()`` queryset is precompiled too: its rows come back as tuples, with no model instance made (the
+cabinet's lists, where making instances and prefetching cost more than the queries). ``PrecompiledIn`` runs a
+query over a list of ids (``__in``), compiled once per length of the list.
+
 Only what compiles to the same SQL whatever the values may be precompiled: scalar ``str`` or ``int`` values
 compared as given (``filter(digest=...)``, once or several times), no ``__in`` lists, no prefetches. Each value
 is found in the compiled parameters by a sentinel that no real value can equal; a shape where a sentinel does not
@@ -16,18 +20,21 @@ guessed at.
 
 from __future__ import annotations
 
+import itertools
+import logging
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import connections
-from django.db.models import Model, Prefetch, QuerySet, prefetch_related_objects
-from django.db.models.constants import LOOKUP_SEP
-from django.db.models.fields.related_descriptors import ReverseManyToOneDescriptor
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db import DatabaseError, connections, transaction
+from django.db.models import Model, QuerySet
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
 M = TypeVar("M", bound=Model)
+
+logger = logging.getLogger(__name__)
 
 # Sentinels: a string no token, number or code holds (NUL is refused by PostgreSQL in text), and integers far
 # outside any primary key.
@@ -38,10 +45,13 @@ _INT_SENTINEL_BASE = -7_919_000_000_000
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
+    name: str  # of its prepared statement (PostgreSQL)
+    prepare: str | None  # PREPARE <name> AS <sql>, and EXECUTE <name>(%s, ...); None: never prepared
+    execute: str
     slots: tuple[str | None, ...]  # per parameter: the value's name, or None for a constant of the query
     constants: tuple[Any, ...]
     db: str
-    model: type[Model]
+    model: type[Model] | None  # None: a ``values_list()`` query, whose rows are returned as tuples
     init_list: tuple[str, ...]
     model_slice: slice
     populators: tuple[Any, ...]
@@ -73,11 +83,14 @@ class Precompiled(Generic[M]):
             values[slot] if slot is not None else constant
             for slot, constant in zip(compiled.slots, compiled.constants, strict=True)
         ]
-        with connections[compiled.db].cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+        connection = connections[compiled.db]
+        with connection.cursor() as cursor:
+            cursor.execute(_statement(connection, cursor, compiled), params)
             rows = cursor.fetchall()
         if compiled.converters:
             rows = compiled.compiler.apply_converters(rows, compiled.converters)
+        if compiled.model is None:
+            return [tuple(row[compiled.model_slice]) for row in rows]
         found = []
         for row in rows:
             obj = compiled.model.from_db(compiled.db, compiled.init_list, row[compiled.model_slice])
@@ -105,15 +118,17 @@ class Precompiled(Generic[M]):
             sentinels[_STRING_SENTINEL.format(name) if kind is str else _INT_SENTINEL_BASE - index] = name
         by_name = {name: sentinel for sentinel, name in sentinels.items()}
         queryset = self._build(**by_name)
+        values = queryset._iterable_class is ValuesListIterable
         if (
-            queryset._iterable_class is not ModelIterable
+            queryset._iterable_class not in (ModelIterable, ValuesListIterable)
             or queryset._prefetch_related_lookups
             or queryset._known_related_objects
             or queryset.query.annotation_select
             or queryset.query.extra_select
         ):
             raise ValueError(
-                "only a plain queryset of model instances (select_related at most) is precompiled"
+                "only a plain queryset of model instances (select_related at most) or a values_list() of "
+                "fields is precompiled"
             )
         db = queryset.db
         compiler = queryset.query.get_compiler(using=db)
@@ -130,11 +145,29 @@ class Precompiled(Generic[M]):
                 raise ValueError(
                     "a value is rewritten by the ORM in the compiled SQL; this query cannot be precompiled"
                 )
-        klass_info, select = compiler.klass_info, compiler.select
+        select = compiler.select
+        if values:
+            return _Compiled(
+                sql=sql,
+                **_prepared_forms(sql, len(params), connections[db].vendor),
+                slots=slots,
+                constants=tuple(
+                    None if slot is not None else p for slot, p in zip(slots, params, strict=True)
+                ),
+                db=db,
+                model=None,
+                init_list=(),
+                model_slice=slice(0, compiler.col_count),
+                populators=(),
+                compiler=compiler,
+                converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
+            )
+        klass_info = compiler.klass_info
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
         return _Compiled(
             sql=sql,
+            **_prepared_forms(sql, len(params), connections[db].vendor),
             slots=slots,
             constants=tuple(None if slot is not None else p for slot, p in zip(slots, params, strict=True)),
             db=db,
@@ -147,75 +180,89 @@ class Precompiled(Generic[M]):
         )
 
 
-class PrecompiledFirstPages(Generic[M]):
-    """The first pages of a list of one shape (``KeysetPagination`` without a cursor), precompiled per ordering
-    and page size; ``build(**values)`` is the list's queryset without its prefetches, ``prefetches()`` makes
-    them afresh for each page (a ``Prefetch`` keeps hints of the rows it last served). The prefetches of reverse
-    foreign keys are precompiled too, per number of rows on the page (``application_id IN (%s, ...)``)."""
+# --- prepared statements (PostgreSQL) --------------------------------------------------------------------------
+# PostgreSQL plans each statement it is sent: ~0.2 ms of the server's CPU for a page of the cabinet's list,
+# against ~0.1 ms to run it (EXPLAIN ANALYZE, docs/benchmarks.md). A precompiled query is the same SQL at every
+# call, so on a connection that has run it before it is prepared once (PREPARE) and then only executed
+# (EXECUTE), its plan kept by the server. The backend (config.postgresql) keeps the names prepared on each
+# connection and forgets them when it connects afresh; DATABASE_PREPARED_STATEMENTS=off (behind a pooler
+# that hands one session's statements to another, such as PgBouncer in transaction mode) turns this off.
+
+PREPARE_ON_USE = 2  # the second run of a statement on a connection prepares it: a one-off query is not
+_names = itertools.count(1)
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+def _prepared_forms(sql: str, count: int, vendor: str) -> dict[str, Any]:
+    name = f"precompiled_{next(_names)}"
+    if vendor != "postgresql" or "%" in _PLACEHOLDER.sub("", sql):
+        return {"name": name, "prepare": None, "execute": sql}
+    numbers = itertools.count(1)
+    numbered = _PLACEHOLDER.sub(lambda m: "%%" if m.group() == "%%" else f"${next(numbers)}", sql)
+    arguments = f"({', '.join(['%s'] * count)})" if count else ""
+    # PREPARE is sent without parameters: psycopg2 would read its "%%" as a parameter marker only when given
+    # parameters, so the literal "%" signs are written back as one.
+    return {
+        "name": name,
+        "prepare": f"PREPARE {name} AS {numbered.replace('%%', '%')}",
+        "execute": f"EXECUTE {name}{arguments}",
+    }
+
+
+def _statement(connection: Any, cursor: Any, compiled: _Compiled) -> str:
+    """The SQL to send for ``compiled`` on this connection: EXECUTE once it is prepared there."""
+    prepared = getattr(connection, "prepared_statements", None)
+    if prepared is None or compiled.prepare is None:
+        return compiled.sql
+    state = prepared.get(compiled.name, 0)
+    if state is True:
+        return compiled.execute
+    if state is False or state + 1 < PREPARE_ON_USE:
+        if state is not False:
+            prepared[compiled.name] = state + 1
+        return compiled.sql
+    try:
+        # In a savepoint (or a transaction of its own): a statement PostgreSQL cannot prepare leaves the
+        # transaction around it usable.
+        with transaction.atomic(using=connection.alias):
+            cursor.execute(compiled.prepare)
+    except DatabaseError:
+        logger.warning("query %s could not be prepared; it is sent as SQL", compiled.name, exc_info=True)
+        prepared[compiled.name] = False
+        return compiled.sql
+    prepared[compiled.name] = True
+    return compiled.execute
+
+
+class PrecompiledIn:
+    """``build(ids, **values)`` → a queryset filtering on ``ids`` (a list of primary keys, ``__in``);
+    ``precompiled_in(ids, **values)`` → its rows, from SQL compiled once per number of ids (at most
+    ``max_ids`` shapes kept; a longer list runs the queryset as the ORM does)."""
 
     def __init__(
-        self, build: Callable[..., QuerySet[M]], prefetches: Callable[[], list[Any]], **parameters: type
+        self, build: Callable[..., QuerySet[Any]], *, max_ids: int = 200, **parameters: type
     ) -> None:
         self._build = build
-        self._prefetches = prefetches
         self._parameters = parameters
-        self._shapes: dict[tuple[tuple[str, ...], int], Precompiled[M]] = {}
-        self._related: dict[tuple[str, int], Precompiled[Any]] = {}
+        self._max_ids = max_ids
+        self._by_count: dict[int, Precompiled[Any]] = {}
         self._lock = threading.Lock()
 
-    def page(self, ordering: tuple[str, ...], limit: int, **values: Any) -> list[M]:
-        """The first ``limit`` rows in this ordering, their prefetches done."""
-        key = (tuple(ordering), limit)
-        precompiled = self._shapes.get(key)
+    def __call__(self, ids: list[int], **values: Any) -> list[Any]:
+        count = len(ids)
+        if not count:
+            return []
+        if count > self._max_ids:  # a rare long list: compiled afresh rather than kept
+            return list(self._build(list(ids), **values))
+        precompiled = self._by_count.get(count)
         if precompiled is None:
-            with self._lock:  # one Precompiled per shape; page sizes are bounded (max_page_size)
-                precompiled = self._shapes.setdefault(
-                    key,
-                    Precompiled(lambda **v: self._build(**v).order_by(*key[0])[: key[1]], **self._parameters),
-                )
-        rows = precompiled(**values)
-        if rows:
-            for lookup in self._prefetches():
-                self._prefetch(rows, lookup)
-        return rows
+            names = [f"id{i}" for i in range(count)]
 
-    def _prefetch(self, rows: list[M], lookup: Prefetch) -> None:
-        """What ``prefetch_related_objects`` does for a reverse foreign key (``Prefetch("subjects", queryset=...)``),
-        with the related rows' query precompiled for this many rows; any other lookup is left to Django."""
-        model = type(rows[0])
-        descriptor = getattr(model, lookup.prefetch_through, None)
-        if (
-            not isinstance(descriptor, ReverseManyToOneDescriptor)
-            or lookup.queryset is None
-            or lookup.to_attr
-            or LOOKUP_SEP in lookup.prefetch_through
-        ):
-            prefetch_related_objects(rows, lookup)
-            return
-        field, accessor = descriptor.field, lookup.prefetch_through
-        key = (accessor, len(rows))
-        precompiled = self._related.get(key)
-        if precompiled is None:
-            names = [f"pk{i}" for i in range(len(rows))]
-
-            def build(**pks: int) -> QuerySet:
-                fresh = next(p for p in self._prefetches() if p.prefetch_through == accessor)
-                return fresh.queryset.filter(**{f"{field.attname}__in": [pks[name] for name in names]})
+            def build(**given: Any) -> QuerySet[Any]:
+                return self._build([given[name] for name in names], **{k: given[k] for k in self._parameters})
 
             with self._lock:
-                precompiled = self._related.setdefault(key, Precompiled(build, **dict.fromkeys(names, int)))
-        related = precompiled(**{f"pk{i}": row.pk for i, row in enumerate(rows)})
-        by_parent: dict[Any, list[Model]] = {}
-        for obj in related:
-            by_parent.setdefault(getattr(obj, field.attname), []).append(obj)
-        cache_name = field.remote_field.cache_name
-        for row in rows:
-            found = by_parent.get(row.pk, [])
-            for obj in found:
-                field.set_cached_value(
-                    obj, row
-                )  # each related row knows its parent, as Django's prefetch does
-            queryset = getattr(row, accessor)._apply_rel_filters(lookup.queryset)
-            queryset._result_cache = found
-            queryset._prefetch_done = True
-            row.__dict__.setdefault("_prefetched_objects_cache", {})[cache_name] = queryset
+                precompiled = self._by_count.setdefault(
+                    count, Precompiled(build, **dict.fromkeys(names, int), **self._parameters)
+                )
+        return precompiled(**{f"id{i}": int(pk) for i, pk in enumerate(ids)}, **values)

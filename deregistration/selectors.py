@@ -24,7 +24,7 @@ from citizens import selectors as register
 from citizens.audit import reads_note
 from citizens.models import Dwelling, Person, Registration
 
-from . import rules
+from . import cabinet_rows, rules
 from .constants import OPEN_STATUSES, QueueScope, Role, Status
 from .errors import NotFound
 from .models import (
@@ -35,7 +35,7 @@ from .models import (
     Notification,
     RegistryRecord,
 )
-from .precompiled import Precompiled, PrecompiledFirstPages
+from .precompiled import Precompiled
 from .roles import is_staff_role, role_of
 from .rules import ROLE_CHANNELS
 
@@ -158,8 +158,10 @@ def applications_list(*, actor: Any, **filters: str) -> QuerySet[Application]:
     wanted = {"status": "", "case_type": "", "iin": "", "slip_status": "", **filters}
     queryset = _visible(_listed(), actor=actor, **wanted).prefetch_related(*_list_prefetches())
     if not any(filters.values()) and role_of(actor) == Role.CITIZEN:
-        # The cabinet's list (a citizen's own cases, unfiltered): its first page precompiled.
-        queryset.precompiled_first_page = partial(_first_pages_of_applicant.page, person_id=actor.person.pk)
+        # The cabinet's list (a citizen's own cases, unfiltered): its first page precompiled, as rows.
+        queryset.precompiled_first_page = partial(
+            cabinet_rows.applications_first_page, person_id=actor.person.pk
+        )
     return queryset
 
 
@@ -180,13 +182,6 @@ def _list_prefetches() -> list[Prefetch]:
             queryset=Consent.objects.select_related("co_owner").defer("signed_document").order_by("id"),
         ),
     ]
-
-
-_first_pages_of_applicant = PrecompiledFirstPages(
-    lambda person_id: _of_applicant(_listed(), person_id),
-    _list_prefetches,
-    person_id=int,
-)
 
 
 def application_get(*, actor: Any, number: str) -> Application:
@@ -351,14 +346,9 @@ def dwellings_owned(*, actor: Any) -> Any:
     if person_id is None:
         return Dwelling.objects.none()
     queryset = register.dwellings_owned_by(person=actor.person)
-    # The cabinet's list of them (``GET /api/v1/dwellings/``): its first page precompiled.
-    queryset.precompiled_first_page = partial(_first_pages_of_owner.page, person_id=person_id)
+    # The cabinet's list of them (``GET /api/v1/dwellings/``): its first page precompiled, as rows.
+    queryset.precompiled_first_page = partial(cabinet_rows.dwellings_first_page, person_id=person_id)
     return queryset
-
-
-_first_pages_of_owner = PrecompiledFirstPages(
-    register.owned_dwellings, register.dwelling_prefetches, person_id=int
-)
 
 
 def dwelling_owned(*, actor: Any, address_code: str) -> Dwelling:

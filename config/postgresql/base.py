@@ -1,5 +1,5 @@
 """Django's PostgreSQL backend, whose health check of a persistent connection is skipped while the connection
-was used moments ago.
+was used moments ago, and which keeps the names of the statements prepared on its connection.
 
 With ``CONN_HEALTH_CHECKS``, Django sends ``SELECT 1`` before the first query of every request that reuses a
 connection, so that a connection that died while idle (the server restarted, a firewall dropped it) is replaced
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.db.backends.postgresql import base
 
 HEALTH_CHECK_AFTER_IDLE = 1.0  # seconds
@@ -24,6 +25,10 @@ HEALTH_CHECK_AFTER_IDLE = 1.0  # seconds
 
 class DatabaseWrapper(base.DatabaseWrapper):
     last_checked_at: float | None = None
+    # The precompiled queries' statements on this connection (deregistration.precompiled): a name → True once
+    # prepared, or a count of its runs before; None when statements are not to be prepared. A new connection
+    # has none.
+    prepared_statements: dict[str, bool | int] | None = None
 
     def close_if_health_check_failed(self) -> None:
         if self.connection is None or not self.health_check_enabled or self.health_check_done:
@@ -39,3 +44,4 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def connect(self) -> None:
         super().connect()
         self.last_checked_at = time.monotonic()
+        self.prepared_statements = {} if getattr(settings, "DATABASE_PREPARED_STATEMENTS", True) else None

@@ -106,6 +106,10 @@ else:
     # SQLite: wait for a writer instead of failing at once, and take the write lock at BEGIN so that two
     # writers queue up rather than deadlock on a lock upgrade.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+# The hot precompiled queries (token, slip, the cabinet's lists) prepared on each PostgreSQL connection, their plans
+# kept by the server (deregistration.precompiled). Off behind a pooler that shares server sessions between
+# clients (PgBouncer in transaction mode), where a statement prepared on one session is missing on the next.
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # django-axes first: a locked-out account or client address is refused before any password is checked.

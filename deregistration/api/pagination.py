@@ -21,11 +21,14 @@ class KeysetPagination(CursorPagination):
     ordering = ("-id",)
 
     def paginate_queryset(self, queryset, request, view=None):
-        # A selector may hand over the list's first page precompiled (``precompiled.PrecompiledFirstPages``): the
-        # same query as DRF's ``queryset.order_by(*ordering)[:page_size + 1]``, without the ORM's compilation.
+        # A selector may hand over the list's first page precompiled, as plain rows (``cabinet_rows``): the same
+        # query as DRF's ``queryset.order_by(*ordering)[:page_size + 1]``, without the ORM's compilation or its
+        # model instances; ``served_rows`` tells the view to present them (``presenters``), not serialize them.
         first_page = getattr(queryset, "precompiled_first_page", None)
+        self.served_rows = False
         if first_page is None or self.cursor_query_param in request.query_params:
             return super().paginate_queryset(queryset, request, view)
+        self.served_rows = True
         self.request = request
         self.page_size = self.get_page_size(request)
         self.base_url = request.build_absolute_uri()

@@ -275,14 +275,19 @@ class ApplicationSerializer(ModelSerializer):
 
     @extend_schema_field(RejectionSerializer(allow_null=True))
     def get_rejection(self, application) -> dict[str, Any] | None:
-        if application.status != Status.REJECTED:
-            return None
-        ground = application.rejection_ground
-        return {
-            "ground": ground,
-            "reason_code": application.rejection_reason_code,
-            "reason": application.rejection_comment or str(RefusalGround(ground).label),
-        }
+        return rejection_of(application)
+
+
+def rejection_of(application: Any) -> dict[str, Any] | None:
+    """A refused case's ground, reason code and reason in words (a case, or a row of ``cabinet_rows``)."""
+    if application.status != Status.REJECTED:
+        return None
+    ground = application.rejection_ground
+    return {
+        "ground": ground,
+        "reason_code": application.rejection_reason_code,
+        "reason": application.rejection_comment or str(RefusalGround(ground).label),
+    }
 
 
 class ApplicationFilterSerializer(serializers.Serializer):

@@ -1,5 +1,5 @@
-"""The cabinet's list of one's own cases: its first page precompiled (``precompiled.PrecompiledFirstPages``),
-the same answer as DRF's keyset pagination gives, page after page."""
+"""The cabinet's lists (one's own cases, one's dwellings): their first pages precompiled and read as rows
+(``deregistration.cabinet_rows``), the same answer as DRF's keyset pagination gives, page after page."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.pagination import CursorPagination
 
-from deregistration import selectors
+from deregistration import cabinet_rows, selectors
 from deregistration.api.pagination import KeysetPagination
 from tests.conftest import citizen_account
 from tests.factories import PersonFactory
@@ -30,8 +30,9 @@ def _pages(client, url):
 
 @pytest.mark.parametrize(("cases", "page_size"), [(0, 2), (1, 2), (5, 2), (4, 2), (3, 20)])
 def test_the_same_pages_as_drf_gives(operator, monkeypatch, cases, page_size):
-    monkeypatch.setattr(selectors._first_pages_of_applicant, "_shapes", {})
-    monkeypatch.setattr(selectors._first_pages_of_applicant, "_related", {})
+    monkeypatch.setattr(cabinet_rows._applications_of, "_shapes", {})
+    monkeypatch.setattr(cabinet_rows._subjects_of, "_by_count", {})
+    monkeypatch.setattr(cabinet_rows._consents_of, "_by_count", {})
     owner = PersonFactory()
     for i in range(cases):
         walk_in(operator, new_home(owner=owner), complete=i % 2 == 0)
@@ -39,10 +40,11 @@ def test_the_same_pages_as_drf_gives(operator, monkeypatch, cases, page_size):
     url = f"{API}/applications/?page_size={page_size}"
     precompiled = _pages(client, url)
     # The view's ordering, and one row more than the page: served by the precompiled first pages.
-    assert (("-submitted_at", "-id"), page_size + 1) in selectors._first_pages_of_applicant._shapes
+    assert (("-submitted_at", "-id"), page_size + 1) in cabinet_rows._applications_of._shapes
     if cases:  # and its subjects and consents, by a query precompiled for the rows of the first page
         rows = min(cases, page_size + 1)  # the row after the page too, as DRF's query fetches it
-        assert {("subjects", rows), ("consents", rows)} <= set(selectors._first_pages_of_applicant._related)
+        assert rows in cabinet_rows._subjects_of._by_count
+        assert rows in cabinet_rows._consents_of._by_count
     monkeypatch.setattr(KeysetPagination, "paginate_queryset", CursorPagination.paginate_queryset)
     assert _pages(client, url) == precompiled
     assert sum(len(p["results"]) for p in precompiled) == cases
@@ -86,14 +88,14 @@ def test_another_citizens_cases_are_never_on_the_page(operator):
 
 @pytest.mark.parametrize(("dwellings", "page_size"), [(0, 2), (1, 2), (3, 2), (4, 2)])
 def test_the_dwellings_pages_are_those_drf_gives(monkeypatch, dwellings, page_size):
-    monkeypatch.setattr(selectors._first_pages_of_owner, "_shapes", {})
+    monkeypatch.setattr(cabinet_rows._dwellings_of, "_shapes", {})
     owner = PersonFactory()
     for _ in range(dwellings):
         new_home(owner=owner, co_owned=True)
     client = client_for(citizen_account(owner))
     url = f"{API}/dwellings/?page_size={page_size}"
     precompiled = _pages(client, url)
-    assert ((("address_code",), page_size + 1)) in selectors._first_pages_of_owner._shapes
+    assert ((("address_code",), page_size + 1)) in cabinet_rows._dwellings_of._shapes
     monkeypatch.setattr(KeysetPagination, "paginate_queryset", CursorPagination.paginate_queryset)
     assert _pages(client, url) == precompiled
     assert sum(len(p["results"]) for p in precompiled) == dwellings
