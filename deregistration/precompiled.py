@@ -123,7 +123,7 @@ class Precompiled(Generic[M]):
             queryset._iterable_class not in (ModelIterable, ValuesListIterable)
             or queryset._prefetch_related_lookups
             or queryset._known_related_objects
-            or queryset.query.annotation_select
+            or (queryset.query.annotation_select and not _annotations_last(queryset))
             or queryset.query.extra_select
         ):
             raise ValueError(
@@ -178,6 +178,16 @@ class Precompiled(Generic[M]):
             compiler=compiler,
             converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
         )
+
+
+def _annotations_last(queryset: QuerySet[Any]) -> bool:
+    """A ``values_list()`` whose annotations (a subquery, say) come after its fields, in the order of the SQL's
+    columns, so that its rows need no reordering (as ``ValuesListIterable`` would otherwise do)."""
+    if queryset._iterable_class is not ValuesListIterable or not queryset._fields:
+        return False
+    query = queryset.query
+    names = [*query.values_select, *query.annotation_select]
+    return list(queryset._fields) == names
 
 
 # --- prepared statements (PostgreSQL) --------------------------------------------------------------------------

@@ -156,13 +156,19 @@ def applications_list(*, actor: Any, **filters: str) -> QuerySet[Application]:
     if filters.get("status") in (Status.AWAITING_CONSENT, Status.REJECTED):
         _lapse_due_consents()
     wanted = {"status": "", "case_type": "", "iin": "", "slip_status": "", **filters}
-    queryset = _visible(_listed(), actor=actor, **wanted).prefetch_related(*_list_prefetches())
+    return _visible(_listed(), actor=actor, **wanted).prefetch_related(*_list_prefetches())
+
+
+def applications_listed(*, actor: Any, **filters: str) -> QuerySet[Application] | cabinet_rows.RowsFirst:
+    """``applications_list`` for the API's pages: a citizen's own cases, unfiltered (the cabinet's list), have
+    their first page read as rows (``cabinet_rows``)."""
     if not any(filters.values()) and role_of(actor) == Role.CITIZEN:
-        # The cabinet's list (a citizen's own cases, unfiltered): its first page precompiled, as rows.
-        queryset.precompiled_first_page = partial(
-            cabinet_rows.applications_first_page, person_id=actor.person.pk
+        return cabinet_rows.RowsFirst(
+            model=Application,
+            first_page=partial(cabinet_rows.applications_first_page, person_id=actor.person.pk),
+            rest=partial(applications_list, actor=actor),
         )
-    return queryset
+    return applications_list(actor=actor, **filters)
 
 
 def _listed() -> QuerySet[Application]:
@@ -345,10 +351,20 @@ def dwellings_owned(*, actor: Any) -> Any:
     person_id = _person_id(actor)
     if person_id is None:
         return Dwelling.objects.none()
-    queryset = register.dwellings_owned_by(person=actor.person)
-    # The cabinet's list of them (``GET /api/v1/dwellings/``): its first page precompiled, as rows.
-    queryset.precompiled_first_page = partial(cabinet_rows.dwellings_first_page, person_id=person_id)
-    return queryset
+    return register.dwellings_owned_by(person=actor.person)
+
+
+def dwellings_listed(*, actor: Any) -> Any:
+    """``dwellings_owned`` for the API's pages (``GET /api/v1/dwellings/``): the first page read as rows, with
+    their residents (``cabinet_rows``)."""
+    person_id = _person_id(actor)
+    if person_id is None:
+        return Dwelling.objects.none()
+    return cabinet_rows.RowsFirst(
+        model=Dwelling,
+        first_page=partial(cabinet_rows.dwellings_first_page, person_id=person_id),
+        rest=partial(dwellings_owned, actor=actor),
+    )
 
 
 def dwelling_owned(*, actor: Any, address_code: str) -> Dwelling:

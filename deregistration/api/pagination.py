@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
+from deregistration.cabinet_rows import RowsFirst
+
 
 class KeysetPagination(CursorPagination):
     page_size = 20
@@ -21,12 +23,15 @@ class KeysetPagination(CursorPagination):
     ordering = ("-id",)
 
     def paginate_queryset(self, queryset, request, view=None):
-        # A selector may hand over the list's first page precompiled, as plain rows (``cabinet_rows``): the same
-        # query as DRF's ``queryset.order_by(*ordering)[:page_size + 1]``, without the ORM's compilation or its
-        # model instances; ``served_rows`` tells the view to present them (``presenters``), not serialize them.
-        first_page = getattr(queryset, "precompiled_first_page", None)
+        # A selector may hand over a list whose first page is read as plain rows (``cabinet_rows.RowsFirst``): the
+        # same query as DRF's ``queryset.order_by(*ordering)[:page_size + 1]``, precompiled, without model
+        # instances; ``served_rows`` tells the view to present them (``presenters``), not serialize them.
         self.served_rows = False
-        if first_page is None or self.cursor_query_param in request.query_params:
+        if isinstance(queryset, RowsFirst):
+            if self.cursor_query_param in request.query_params:
+                return super().paginate_queryset(queryset.rest(), request, view)
+            first_page = queryset.first_page
+        else:
             return super().paginate_queryset(queryset, request, view)
         self.served_rows = True
         self.request = request

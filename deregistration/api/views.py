@@ -245,7 +245,7 @@ class DwellingListView(ApiView):
         ],
     )
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(selectors.dwellings_owned(actor=request.user))
+        page = self.paginate_queryset(selectors.dwellings_listed(actor=request.user))
         if getattr(
             self.paginator, "served_rows", False
         ):  # the first page: its residents came with it (cabinet_rows)
@@ -284,7 +284,7 @@ class ApplicationListView(ApiView):
     def get(self, request: Request) -> Response:
         # No query string, no filters: the filter serializer (~85 µs of field copies) is not made for nothing.
         filters = parse(ApplicationFilterSerializer, request.query_params) if request.query_params else {}
-        page = self.paginate_queryset(selectors.applications_list(actor=request.user, **filters))
+        page = self.paginate_queryset(selectors.applications_listed(actor=request.user, **filters))
         if getattr(
             self.paginator, "served_rows", False
         ):  # the first page: lapses already seen to (cabinet_rows)
