@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import DatabaseError, connections, transaction
+from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
@@ -231,17 +231,38 @@ def _statement(connection: Any, cursor: Any, compiled: _Compiled) -> str:
         if state is not False:
             prepared[compiled.name] = state + 1
         return compiled.sql
-    try:
-        # In a savepoint (or a transaction of its own): a statement PostgreSQL cannot prepare leaves the
-        # transaction around it usable.
-        with transaction.atomic(using=connection.alias):
-            cursor.execute(compiled.prepare)
-    except DatabaseError:
-        logger.warning("query %s could not be prepared; it is sent as SQL", compiled.name, exc_info=True)
+    done = _prepare(connection, cursor.cursor, compiled.prepare)
+    if done is None:  # not tried: the transaction had already failed
+        return compiled.sql
+    if not done:
+        logger.warning("query %s could not be prepared; it is sent as SQL", compiled.name)
         prepared[compiled.name] = False
         return compiled.sql
     prepared[compiled.name] = True
     return compiled.execute
+
+
+def _prepare(connection: Any, raw: Any, prepare: str) -> bool | None:
+    """PREPARE, on the driver's own cursor: the statement is the server's housekeeping, not one of the
+    request's queries (Django's query log and ``CaptureQueriesContext`` do not count it). Within a transaction,
+    in a savepoint of its own, so that a statement PostgreSQL refuses to prepare leaves the transaction usable.
+    True when prepared, False when PostgreSQL refused it, None when it could not be tried."""
+    in_transaction = not connection.get_autocommit()
+    try:
+        if in_transaction:
+            raw.execute("SAVEPOINT precompiled_prepare")
+        try:
+            raw.execute(prepare)
+        except connection.Database.Error:
+            if in_transaction:
+                raw.execute("ROLLBACK TO SAVEPOINT precompiled_prepare")
+                raw.execute("RELEASE SAVEPOINT precompiled_prepare")
+            return False
+        if in_transaction:
+            raw.execute("RELEASE SAVEPOINT precompiled_prepare")
+    except connection.Database.Error:  # the transaction had already failed: the query itself will say so
+        return None
+    return True
 
 
 class PrecompiledIn:
