@@ -1,6 +1,7 @@
 """``make bench``: the portal's request hot paths under gunicorn as in production, each beside its baseline.
 
     .venv/bin/python bench/run.py [--quick] [--seconds 3] [--rounds 3] [--households 6000] [--compare DIR]
+                                  [--chart PATH]
 
 Needs PostgreSQL: ``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/dereg_bench``; its name
 must contain ``bench``: the database is dropped and made afresh). What it does, in order:
@@ -22,6 +23,10 @@ With ``--compare DIR`` (another checkout of the portal with the same schema, e.g
 commit), a second gunicorn runs that code on the same database and every measurement is taken on both servers
 one after the other, in the same rounds: a before/after table that the machine's load cannot skew.
 
+With ``--chart PATH``, an SVG chart of the ratios is written as well (``bench/chart.py``): one bar per request row
+on a common axis, the issue's target for the row marked on it, "met" / "not met" beside it; two bars per row with
+``--compare``.
+
 Every process it starts is stopped at the end. Progress goes to stderr, the table to stdout.
 """
 
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import http.client
 import json
 import os
@@ -50,6 +56,7 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.chart import ChartRow, ratio_chart, target_for  # noqa: E402
 from bench.databases import recreate_database  # noqa: E402
 
 PYTHON = sys.executable
@@ -363,6 +370,30 @@ def table(rows: list[Row], figures, bases) -> str:
     return "\n".join(lines)
 
 
+def ratio(row: Row, figures, bases) -> float:
+    """The row's median req/s over its baseline's median req/s (as in ``table``), on one server."""
+    return median([r.rate for r in figures[row.name]]) / median([r.rate for r in bases[row.baseline]])
+
+
+def chart_rows(rows: list[Row], figures, bases, compare: str | None = None) -> list[ChartRow]:
+    """The rows with a target in ``bench/chart.py``'s table, this checkout's ratio and, with ``compare`` (the
+    other server's label), the compared code's."""
+    charted = []
+    for row in rows:
+        target = target_for(row.name)
+        if target is None:
+            continue
+        charted.append(
+            ChartRow(
+                row.name,
+                ratio(row, figures["this"], bases["this"]),
+                target,
+                ratio(row, figures[compare], bases[compare]) if compare else None,
+            )
+        )
+    return charted
+
+
 # --- setup ----------------------------------------------------------------------------------------------
 
 
@@ -479,7 +510,16 @@ def main() -> None:
         help="another checkout of the portal (same schema): served by a second gunicorn on the same database and "
         "measured in the same rounds; a table of both follows",
     )
+    parser.add_argument(
+        "--chart",
+        type=Path,
+        metavar="PATH",
+        help="also write an SVG chart of the ratios to their baselines, against the issue's targets",
+    )
     arguments = parser.parse_args()
+    if arguments.chart and not arguments.chart.resolve().parent.is_dir():
+        parser.error(f"--chart: no folder {arguments.chart.resolve().parent}")
+    started = dt.datetime.now(dt.UTC)
     quick = arguments.quick
     seconds = arguments.seconds or (1.0 if quick else 3.0)
     households = arguments.households or (1500 if quick else 6000)
@@ -651,6 +691,16 @@ def main() -> None:
         for block in extra:
             print()
             print(block)
+        if arguments.chart:
+            svg = ratio_chart(
+                chart_rows(rows, figures, bases, "compare" if arguments.compare else None),
+                title=f"bench/run.py, {started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs: req/s ÷ baseline",
+                subtitle=f"medians of {arguments.rounds} rounds of {seconds:g} s; baselines: the bare JSON view "
+                "(1 or 4 clients), the slip served static",
+                compare_label=str(arguments.compare),
+            )
+            arguments.chart.write_text(svg, encoding="utf-8")
+            progress(f"chart written to {arguments.chart}")
     finally:
         if server is not None:
             server.stop()
