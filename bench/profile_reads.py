@@ -8,7 +8,8 @@ least; SQL statements and Python function calls (``--calls``) do not move at all
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/dereg_profile_bench \\
         .venv/bin/python bench/profile_reads.py -n 300
-    ... --profile "applications, 50"     # cProfile of one row, the 30 costliest functions (cumulative)
+    ... --profile "applications, 50"     # cProfile of one row, the 45 costliest functions (cumulative;
+                                         # PROFILE_SORT=tottime for the time in each function itself)
 
 The scene is built in a child process (the fixture runs with DEBUG on, as in ``bench/run.py``); the database
 name must contain "bench": it is dropped and made afresh.
@@ -153,7 +154,9 @@ def measure(folder: Path, *, repeat: int, profile: str, calls: bool) -> None:
             function_calls = str(stats.total_calls // (repeat if profile else 1))
             if profile:
                 out = io.StringIO()
-                pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(45)
+                pstats.Stats(profiler, stream=out).sort_stats(
+                    os.environ.get("PROFILE_SORT", "cumulative")
+                ).print_stats(45)
                 print(out.getvalue())
         cpu = wall = float("inf")
         for _ in range(3):  # the best of three batches: the least disturbed by the machine's other work
