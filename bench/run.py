@@ -619,6 +619,12 @@ def main() -> None:
                 "bare, 4 clients",
             ),
             Row(
+                # The bytes' own cost: the bare view sending as many bytes as the page of 20 cases (12,001).
+                "bare view with a 12 KB body (vs the bare view)",
+                repeat(get("/bench/bare/?bytes=12001")),
+                "bare, 4 clients",
+            ),
+            Row(
                 "stored slip download (vs the file static)",
                 repeat(get(f"/api/v1/slips/{scene.slip_number}/pdf/", scene.slip_token)),
                 "static",

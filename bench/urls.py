@@ -1,12 +1,20 @@
 """The portal's URLs plus ``/bench/bare/``: a bare Django JSON view, the baseline of ``bench/run.py``."""
 
+import json
+
 from django.db import connections
 from django.http import JsonResponse
 from django.urls import include, path
 
+_EMPTY_PADDED = json.dumps({"ok": True, "padding": ""})  # as JsonResponse writes it
+
 
 def bare(request):
-    """What Django with the portal's middleware answers when the view does nothing."""
+    """What Django with the portal's middleware answers when the view does nothing; ``?bytes=N`` pads the JSON
+    body to N bytes (at most 1 MB): the same nothing, with as many bytes to send as a list page."""
+    size = request.GET.get("bytes", "")
+    if size.isdigit() and 0 < int(size) <= 1_000_000:
+        return JsonResponse({"ok": True, "padding": "x" * max(0, int(size) - len(_EMPTY_PADDED))})
     return JsonResponse({"ok": True})
 
 
