@@ -15,13 +15,11 @@ and every filtered or staff list go through the model path.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.utils import timezone
 
 from citizens.models import Ownership, Registration, full_name
 from citizens.selectors import owned_dwellings
@@ -29,7 +27,7 @@ from citizens.selectors import owned_dwellings
 from . import rules
 from .constants import OPEN_STATUSES
 from .models import Application, ApplicationSubject, Consent
-from .precompiled import Precompiled, PrecompiledIn
+from .precompiled import PrecompiledIn, PrecompiledPages
 
 
 @dataclass(frozen=True)
@@ -137,28 +135,7 @@ _consents_of = PrecompiledIn(
 )
 
 
-class _FirstPages:
-    """One ``Precompiled`` per (ordering, page size) of a list, made on first use."""
-
-    def __init__(self, build: Any, **parameters: type) -> None:
-        self._build = build
-        self._parameters = parameters
-        self._shapes: dict[tuple[tuple[str, ...], int], Precompiled[Any]] = {}
-        self._lock = threading.Lock()
-
-    def rows(self, ordering: tuple[str, ...], limit: int, **values: Any) -> list[tuple[Any, ...]]:
-        key = (tuple(ordering), limit)
-        precompiled = self._shapes.get(key)
-        if precompiled is None:
-            with self._lock:  # page sizes are bounded (KeysetPagination.max_page_size)
-                precompiled = self._shapes.setdefault(
-                    key,
-                    Precompiled(lambda **v: self._build(**v).order_by(*key[0])[: key[1]], **self._parameters),
-                )
-        return precompiled(**values)
-
-
-_applications_of = _FirstPages(
+_applications_of = PrecompiledPages(
     lambda person_id: Application.objects.filter(applicant_id=person_id).values_list(*_APPLICATION_FIELDS),
     person_id=int,
 )
@@ -169,13 +146,10 @@ def applications_first_page(ordering: tuple[str, ...], limit: int, *, person_id:
 
     A read is a touch: a case on the page whose consent window has passed is refused first (by the service),
     and the page read again, as ``selectors.applications_shown`` does for the model path."""
-    rows = _application_rows(ordering, limit, person_id)
-    now = timezone.now()
-    due = [row.id for row in rows if row.consent_window_passed(now)]
-    if due:
-        from .selectors import _lapse_shown
+    from .selectors import lapse_due_among  # selectors hands these pages out: imported when first read
 
-        _lapse_shown(due)
+    rows = _application_rows(ordering, limit, person_id)
+    if lapse_due_among(rows):
         rows = _application_rows(ordering, limit, person_id)
     return rows
 
@@ -264,7 +238,7 @@ class DwellingRow:
         return Dwelling.address_line(self, language)  # type: ignore[arg-type]
 
 
-_dwellings_of = _FirstPages(
+_dwellings_of = PrecompiledPages(
     lambda person_id: owned_dwellings(person_id).values_list(*_DWELLING_FIELDS), person_id=int
 )
 _owners_of = PrecompiledIn(

@@ -9,7 +9,8 @@ and builds the model instances (and the ``select_related`` ones) exactly as the 
 
 A ``values_list()`` queryset is precompiled too: its rows come back as tuples, with no model instance made (the
 cabinet's lists, where making instances and prefetching cost more than the queries). ``PrecompiledIn`` runs a
-query over a list of ids (``__in``), compiled once per length of the list.
+query over a list of ids (``__in``), compiled once per length of the list; ``PrecompiledPages`` a list's
+first rows, compiled once per ordering and page size.
 
 Only what compiles to the same SQL whatever the values may be precompiled: scalar ``str`` or ``int`` values
 compared as given (``filter(digest=...)``, once or several times), no ``__in`` lists, no prefetches. Each value
@@ -146,35 +147,26 @@ class Precompiled(Generic[M]):
                     "a value is rewritten by the ORM in the compiled SQL; this query cannot be precompiled"
                 )
         select = compiler.select
-        if values:
-            return _Compiled(
-                sql=sql,
-                **_prepared_forms(sql, len(params), connections[db].vendor),
-                slots=slots,
-                constants=tuple(
-                    None if slot is not None else p for slot, p in zip(slots, params, strict=True)
-                ),
-                db=db,
-                model=None,
-                init_list=(),
-                model_slice=slice(0, compiler.col_count),
-                populators=(),
-                compiler=compiler,
-                converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
-            )
-        klass_info = compiler.klass_info
-        fields = klass_info["select_fields"]
-        start, end = fields[0], fields[-1] + 1
+        if values:  # a values_list(): its columns, as tuples
+            model, init_list, model_slice, populators = None, (), slice(0, compiler.col_count), ()
+        else:
+            klass_info = compiler.klass_info
+            fields = klass_info["select_fields"]
+            start, end = fields[0], fields[-1] + 1
+            model = klass_info["model"]
+            init_list = tuple(f[0].target.attname for f in select[start:end])
+            model_slice = slice(start, end)
+            populators = tuple(get_related_populators(klass_info, select, db))
         return _Compiled(
             sql=sql,
             **_prepared_forms(sql, len(params), connections[db].vendor),
             slots=slots,
             constants=tuple(None if slot is not None else p for slot, p in zip(slots, params, strict=True)),
             db=db,
-            model=klass_info["model"],
-            init_list=tuple(f[0].target.attname for f in select[start:end]),
-            model_slice=slice(start, end),
-            populators=tuple(get_related_populators(klass_info, select, db)),
+            model=model,
+            init_list=init_list,
+            model_slice=model_slice,
+            populators=populators,
             compiler=compiler,
             converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
         )
@@ -285,15 +277,48 @@ class PrecompiledIn:
             return []
         if count > self._max_ids:  # a rare long list: compiled afresh rather than kept
             return list(self._build(list(ids), **values))
-        precompiled = self._by_count.get(count)
-        if precompiled is None:
-            names = [f"id{i}" for i in range(count)]
-
-            def build(**given: Any) -> QuerySet[Any]:
-                return self._build([given[name] for name in names], **{k: given[k] for k in self._parameters})
-
-            with self._lock:
-                precompiled = self._by_count.setdefault(
-                    count, Precompiled(build, **dict.fromkeys(names, int), **self._parameters)
-                )
+        precompiled = _shape(self._by_count, self._lock, count, lambda: self._compile_for(count))
         return precompiled(**{f"id{i}": int(pk) for i, pk in enumerate(ids)}, **values)
+
+    def _compile_for(self, count: int) -> Precompiled[Any]:
+        names = [f"id{i}" for i in range(count)]
+
+        def build(**given: Any) -> QuerySet[Any]:
+            return self._build([given[name] for name in names], **{k: given[k] for k in self._parameters})
+
+        return Precompiled(build, **dict.fromkeys(names, int), **self._parameters)
+
+
+class PrecompiledPages:
+    """``build(**values)`` → a list's queryset; ``pages.rows(ordering, limit, **values)`` → its first ``limit``
+    rows in that ordering, from one ``Precompiled`` per ordering and limit (page sizes are bounded:
+    ``KeysetPagination.max_page_size``)."""
+
+    def __init__(self, build: Callable[..., QuerySet[Any]], **parameters: type) -> None:
+        self._build = build
+        self._parameters = parameters
+        self._shapes: dict[tuple[tuple[str, ...], int], Precompiled[Any]] = {}
+        self._lock = threading.Lock()
+
+    def rows(self, ordering: tuple[str, ...], limit: int, **values: Any) -> list[Any]:
+        key = (tuple(ordering), limit)
+        precompiled = _shape(
+            self._shapes,
+            self._lock,
+            key,
+            lambda: Precompiled(lambda **v: self._build(**v).order_by(*key[0])[: key[1]], **self._parameters),
+        )
+        return precompiled(**values)
+
+
+def _shape(
+    cache: dict[Any, Precompiled[Any]], lock: threading.Lock, key: Any, make: Callable[[], Any]
+) -> Any:
+    """The ``Precompiled`` kept for this shape, made once (two threads asking at once get the same one)."""
+    precompiled = cache.get(key)
+    if precompiled is None:
+        with lock:
+            precompiled = cache.get(key)
+            if precompiled is None:
+                precompiled = cache[key] = make()
+    return precompiled

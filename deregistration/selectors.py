@@ -64,13 +64,27 @@ def applications_shown(*, actor: Any, applications: Sequence[Application]) -> li
     passed are refused first and read again. No query at all when none is due: the lists no longer sweep
     every case on each read (``manage.py lapse_consents`` does, on a schedule), yet never show a lapsed window
     as still waiting."""
-    now = timezone.now()
-    due = [a.pk for a in applications if a.consent_window_passed(now)]
+    due = _due_among(applications)
     if not due:
         return list(applications)
     _lapse_shown(due)
     fresh = applications_visible_to(actor=actor).in_bulk(due)
     return [fresh.get(a.pk, a) for a in applications]
+
+
+def _due_among(applications: Iterable[Any]) -> list[int]:
+    now = timezone.now()
+    return [a.pk for a in applications if a.consent_window_passed(now)]
+
+
+def lapse_due_among(applications: Sequence[Any]) -> bool:
+    """Refuse (by the service) those of the cases shown whose consent window has passed, as
+    ``applications_shown`` does; True when one was, and the page must be read again. The cases may be rows
+    (``cabinet_rows``) with ``pk`` and ``consent_window_passed``."""
+    due = _due_among(applications)
+    if due:
+        _lapse_shown(due)
+    return bool(due)
 
 
 def consents_shown(*, actor: Any, consents: Sequence[Consent]) -> list[Consent]:
