@@ -111,3 +111,19 @@ def test_the_dwellings_pages_are_those_drf_gives(monkeypatch, dwellings, page_si
     assert _pages(client, url) == precompiled
     assert sum(len(p["results"]) for p in precompiled) == dwellings
     assert all(len(d["owners"]) == 2 and d["residents"] for p in precompiled for d in p["results"])
+
+
+@pytest.mark.parametrize("url", [f"{API}/applications/", f"{API}/dwellings/"])
+def test_a_citizens_bad_cursor_or_page_size_is_refused_and_changes_nothing(operator, url):
+    owner = PersonFactory()
+    walk_in(operator, new_home(owner=owner))
+    client = client_for(citizen_account(owner))
+    before = client.get(url).json()
+    assert before["results"]  # one case, one dwelling
+    response = client.get(f"{url}?cursor=not-a-cursor", HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["cursor"]
+    assert response.json()["errors"]["cursor"][0]["message"] != "This cursor is not valid."  # in Russian
+    # A page size that is not one falls back to the default page, read as rows all the same.
+    assert client.get(f"{url}?page_size=abc").json() == before
+    assert client.get(url).json() == before
