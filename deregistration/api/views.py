@@ -87,13 +87,17 @@ class ApiView(GenericAPIView):
         self.listed_model = queryset.model
         return super().paginate_queryset(queryset)
 
-    def paginated(self, items, serializer_class, *, rows_presenter=None) -> Response:
-        """A page of a list; its rows are noted as read (``citizens.audit``: one audit row for staff). A first page
-        served as rows (``KeysetPagination.served_rows``) is written by ``rows_presenter``."""
+    @property
+    def served_rows(self) -> bool:
+        """The page was read as rows (``KeysetPagination.served_rows``, ``cabinet_rows``), not as models."""
+        return getattr(self.paginator, "served_rows", False)
+
+    def paginated(self, items, present) -> Response:
+        """A page of a list, written by ``present``: a serializer class, or for a page served as rows its
+        presenter (``presenters``). Its rows are noted as read (``citizens.audit``: one audit row for staff)."""
         reads_note(self.request, items, listing=True, model=getattr(self, "listed_model", None))
-        if getattr(self.paginator, "served_rows", False):
-            return self.get_paginated_response(rows_presenter(items))
-        return self.get_paginated_response(serializer_class(items, many=True).data)
+        data = present(items) if self.served_rows else present(items, many=True).data
+        return self.get_paginated_response(data)
 
 
 # --- authentication and the caller ------------------------------------------------------------------------
@@ -246,10 +250,8 @@ class DwellingListView(ApiView):
     )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(selectors.dwellings_listed(actor=request.user))
-        if getattr(
-            self.paginator, "served_rows", False
-        ):  # the first page: its residents came with it (cabinet_rows)
-            return self.paginated(page, DwellingSerializer, rows_presenter=presenters.dwellings)
+        if self.served_rows:  # the first page: its residents came with it (cabinet_rows)
+            return self.paginated(page, presenters.dwellings)
         return self.paginated(
             selectors.with_residents(dwellings=page, actor=request.user), DwellingSerializer
         )
@@ -285,10 +287,8 @@ class ApplicationListView(ApiView):
         # No query string, no filters: the filter serializer (~85 µs of field copies) is not made for nothing.
         filters = parse(ApplicationFilterSerializer, request.query_params) if request.query_params else {}
         page = self.paginate_queryset(selectors.applications_listed(actor=request.user, **filters))
-        if getattr(
-            self.paginator, "served_rows", False
-        ):  # the first page: lapses already seen to (cabinet_rows)
-            return self.paginated(page, ApplicationSerializer, rows_presenter=presenters.applications)
+        if self.served_rows:  # the first page: lapses already seen to (cabinet_rows)
+            return self.paginated(page, presenters.applications)
         return self.paginated(
             selectors.applications_shown(actor=request.user, applications=page), ApplicationSerializer
         )
